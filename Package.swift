@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// Brittle: a Swift workbench for adversarial-robustness research (host executable, plugins,
+// tests, benchmarks). The shared code lives in the nested package Sources/BrittleKit, which
+// vends ONE dynamic library; everything here links that product and never its targets, so the
+// process maps the kit exactly once (see README "Layout").
+import PackageDescription
+
+let package = Package(
+    name: "Brittle",
+    products: [
+        .executable(name: "brittle", targets: ["BrittleCLI"]),
+        .executable(name: "brittle-bench", targets: ["BrittleBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(path: "Sources/BrittleKit"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "BrittleCLI",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "BrittleKit", package: "BrittleKit"),
+            ],
+            path: "Sources/BrittleCLI"),
+        .executableTarget(
+            name: "BrittleBench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "BrittleKit", package: "BrittleKit"),
+            ],
+            path: "Benchmarks/BrittleBench"),
+        .testTarget(
+            name: "BrittleTests",
+            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Tests/BrittleTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

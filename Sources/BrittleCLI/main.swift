@@ -1,0 +1,4 @@
+import ArgumentParser
+import BrittleGEMM
+import BrittleNN
+print("brittle")

@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+// BrittleKit: the one copy of the code that the `brittle` host and every plugin share
+// (GEMM core, tensors, layers, losses, optimizers, data and checkpoint IO).
+// It vends a single dynamic library so that host and plugins map it exactly once:
+// see ../../README.md ("Layout") and shared/notes/plugins.md for why this matters.
+import PackageDescription
+
+// The compute modules are always optimised, even in `swift test`'s debug build, and get
+// AVX2/FMA codegen: without it SIMD8<Float>.addingProduct lowers to a libm fmaf call per lane.
+let computeFlags: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
+]
+
+let package = Package(
+    name: "BrittleKit",
+    products: [
+        .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleNN", "BrittleIO"]),
+    ],
+    targets: [
+        .target(name: "CBrittleShims", cSettings: [.unsafeFlags(["-O2", "-mavx2", "-mfma"])]),
+        .systemLibrary(
+            name: "CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev", "libzstd-dev"])]),
+        .target(name: "BrittleGEMM", dependencies: ["CBrittleShims"], swiftSettings: computeFlags),
+        .target(name: "BrittleNN", dependencies: ["BrittleGEMM"], swiftSettings: computeFlags),
+        .target(name: "BrittleIO", dependencies: ["BrittleNN", "CArchive"], swiftSettings: computeFlags),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,222 @@
+// Threaded, cache-blocked SGEMM in the BLIS structure: loops jc (NC) -> pc (KC) -> pack B ->
+// ic (MC) -> pack A -> jr (NR) -> ir (MR) around the 6x16 microkernel (Microkernel.swift).
+// Row-major. Threads split the larger of M and N; every element of C is reduced over K in the
+// same order whatever the split, so results are bit-identical for any thread count.
+// Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
+// Functionality", ACM TOMS 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
+// Multiplication", 2008.
+import Foundation
+
+/// Whether an operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none
+    case transposed
+}
+
+/// Cache-blocking sizes (BLIS names). MC*KC floats of A fit in L2 (288 KiB of 512), a KC x NR
+/// panel of B stays in L1 across the ir loop, KC x NC of B lives in L3.
+public enum GEMMBlocking {
+    public static let MC = 144
+    public static let KC = 512
+    public static let NC = 4080
+}
+
+/// Per-worker pack buffers, reused across calls: a fresh 8 MiB allocation per call costs page
+/// faults that dominate small GEMMs.
+final class PackBuffers: @unchecked Sendable {
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>
+    init() {
+        a = .allocate(capacity: GEMMBlocking.MC * GEMMBlocking.KC)
+        b = .allocate(capacity: GEMMBlocking.KC * GEMMBlocking.NC)
+    }
+}
+
+final class PackBufferPool: @unchecked Sendable {
+    private var free: [PackBuffers] = []
+    private let lock = NSLock()
+    static let shared = PackBufferPool()
+    func take() -> PackBuffers {
+        lock.lock(); defer { lock.unlock() }
+        return free.popLast() ?? PackBuffers()
+    }
+    func give(_ b: PackBuffers) {
+        lock.lock(); defer { lock.unlock() }
+        free.append(b)
+    }
+}
+
+/// C = alpha * op(A) * op(B) + beta * C in single precision, row-major.
+///
+/// - Parameters:
+///   - m, n, k: op(A) is m x k, op(B) is k x n, C is m x n.
+///   - lda, ldb, ldc: row strides (in floats) of A, B and C as stored.
+///   - threads: worker count; `nil` uses `Parallel.threads`.
+/// When beta == 0, C is written without being read (NaNs in C do not propagate), as in BLAS.
+public func sgemm(
+    transA: Transpose = .none, transB: Transpose = .none, m: Int, n: Int, k: Int,
+    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int,
+    threads: Int? = nil
+) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
+    if m == 0 || n == 0 { return }
+    if k == 0 || alpha == 0 {
+        for i in 0..<m {
+            let ci = c + i * ldc
+            for j in 0..<n { ci[j] = beta == 0 ? 0 : ci[j] * beta }
+        }
+        return
+    }
+    let t = max(1, threads ?? Parallel.threads)
+    // Waking a worker costs microseconds: tiny products run on the calling thread.
+    let flops = 2.0 * Double(m) * Double(n) * Double(k)
+    let workers = flops < 2e5 ? 1 : t
+    if workers == 1 {
+        blockedSGEMM(transA, transB, 0..<m, 0..<n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    } else if m >= workers * 4 * MR {
+        sharedPanelSGEMM(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
+    } else {
+        // Too few rows to share: workers take disjoint column blocks and pack independently.
+        let units = (n + NR - 1) / NR
+        let parts = min(workers, units)
+        Parallel.forEach(parts: parts) { w in
+            let lo = min(n, (units * w / parts) * NR)
+            let hi = min(n, (units * (w + 1) / parts) * NR)
+            if lo < hi {
+                blockedSGEMM(transA, transB, 0..<m, lo..<hi, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            }
+        }
+    }
+}
+
+/// Row splits of `0..<m` into `parts` pieces aligned to MR.
+@inline(__always)
+func alignedSplit(_ total: Int, _ align: Int, _ parts: Int, _ w: Int) -> Range<Int> {
+    let units = (total + align - 1) / align
+    let lo = min(total, (units * w / parts) * align)
+    let hi = min(total, (units * (w + 1) / parts) * align)
+    return lo..<hi
+}
+
+/// Multi-threaded path: for each (jc, pc) block the workers pack B together into one shared
+/// buffer, then split the ic loop, each packing only its own rows of A.
+func sharedPanelSGEMM(
+    _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ K: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ workers: Int
+) {
+    let shared = PackBufferPool.shared.take()
+    defer { PackBufferPool.shared.give(shared) }
+    let Bp = shared.b
+    let KC = GEMMBlocking.KC, NC = GEMMBlocking.NC
+    var jc = 0
+    while jc < n {
+        let nc = min(NC, n - jc)
+        var pc = 0
+        while pc < K {
+            let kc = min(KC, K - pc)
+            let betaHere: Float = pc == 0 ? beta : 1
+            let panels = (nc + NR - 1) / NR
+            let packParts = min(workers, panels)
+            Parallel.forEach(parts: packParts) { w in
+                let q = alignedSplit(nc, NR, packParts, w)
+                if !q.isEmpty {
+                    packB(transB, b, ldb, pc: pc, jc: jc + q.lowerBound, kc: kc, nc: q.count,
+                          Bp + q.lowerBound * kc)
+                }
+            }
+            Parallel.forEach(parts: workers) { w in
+                let rows = alignedSplit(m, MR, workers, w)
+                if rows.isEmpty { return }
+                let mine = PackBufferPool.shared.take()
+                macroKernel(transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(Bp), mine.a,
+                            alpha, betaHere, c, ldc)
+                PackBufferPool.shared.give(mine)
+            }
+            pc += KC
+        }
+        jc += NC
+    }
+}
+
+/// The ic -> jr -> ir loops over rows `rows` of C for one packed KC x NC block of B.
+@inline(__always)
+func macroKernel(
+    _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>,
+    _ pc: Int, _ kc: Int, _ jc: Int, _ nc: Int,
+    _ Bp: UnsafePointer<Float>, _ Ap: UnsafeMutablePointer<Float>,
+    _ alpha: Float, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
+    let MC = GEMMBlocking.MC
+    var ic = rows.lowerBound
+    while ic < rows.upperBound {
+        let mc = min(MC, rows.upperBound - ic)
+        packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, Ap)
+        var jr = 0
+        while jr < nc {
+            let nr = min(NR, nc - jr)
+            let bPanel = Bp + jr * kc
+            var ir = 0
+            while ir < mc {
+                let mr = min(MR, mc - ir)
+                let aPanel = UnsafePointer(Ap + ir * kc)
+                let cTile = c + (ic + ir) * ldc + jc + jr
+                if mr == MR && nr == NR {
+                    microkernel6x16(kc, aPanel, bPanel, cTile, ldc, alpha, beta)
+                } else {
+                    microkernelEdge(kc, mr, nr, aPanel, bPanel, cTile, ldc, alpha, beta)
+                }
+                ir += MR
+            }
+            jr += NR
+        }
+        ic += MC
+    }
+}
+
+/// One thread's product for rows `rows` and columns `cols` of C.
+func blockedSGEMM(
+    _ transA: Transpose, _ transB: Transpose, _ rows: Range<Int>, _ cols: Range<Int>, _ K: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+) {
+    let buffers = PackBufferPool.shared.take()
+    defer { PackBufferPool.shared.give(buffers) }
+    let KC = GEMMBlocking.KC, NC = GEMMBlocking.NC
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(NC, cols.upperBound - jc)
+        var pc = 0
+        while pc < K {
+            let kc = min(KC, K - pc)
+            packB(transB, b, ldb, pc: pc, jc: jc, kc: kc, nc: nc, buffers.b)
+            macroKernel(transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(buffers.b), buffers.a,
+                        alpha, pc == 0 ? beta : 1, c, ldc)
+            pc += KC
+        }
+        jc += NC
+    }
+}
+
+/// Array convenience: returns op(A) * op(B) for row-major arrays (no alpha/beta).
+public func sgemm(
+    transA: Transpose = .none, transB: Transpose = .none, m: Int, n: Int, k: Int,
+    _ a: [Float], _ b: [Float], threads: Int? = nil
+) -> [Float] {
+    var c = [Float](repeating: 0, count: m * n)
+    let lda = transA == .none ? k : m
+    let ldb = transB == .none ? n : k
+    a.withUnsafeBufferPointer { ap in
+        b.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+                sgemm(transA: transA, transB: transB, m: m, n: n, k: k, a: ap.baseAddress!, lda: lda,
+                      b: bp.baseAddress!, ldb: ldb, c: cp.baseAddress!, ldc: n, threads: threads)
+            }
+        }
+    }
+    return c
+}

@@ -1,0 +1,103 @@
+// Packing routines of the blocked SGEMM (BLIS naming): copy a KC x NC block of op(B) into
+// NR-wide row panels and an MC x KC block of op(A) into MR-tall column panels, zero-padding
+// edges so the microkernel never branches. Transposition is absorbed here, nowhere else.
+
+/// Packs op(B)[pc..<pc+kc, jc..<jc+nc] into `dst`: panel q holds kc rows of NR floats.
+@inline(__always)
+func packB(
+    _ transB: Transpose, _ b: UnsafePointer<Float>, _ ldb: Int,
+    pc: Int, jc: Int, kc: Int, nc: Int, _ dst: UnsafeMutablePointer<Float>
+) {
+    var q = 0
+    var out = dst
+    while q < nc {
+        let w = min(NR, nc - q)
+        if transB == .none {
+            // Row p of the panel is contiguous in B.
+            var src = b + pc * ldb + jc + q
+            if w == NR {
+                for _ in 0..<kc {
+                    let raw = UnsafeRawPointer(src)
+                    let o = UnsafeMutableRawPointer(out)
+                    o.storeBytes(of: raw.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    o.storeBytes(
+                        of: raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self),
+                        toByteOffset: 32, as: SIMD8<Float>.self)
+                    src += ldb
+                    out += NR
+                }
+            } else {
+                for _ in 0..<kc {
+                    for j in 0..<w { out[j] = src[j] }
+                    for j in w..<NR { out[j] = 0 }
+                    src += ldb
+                    out += NR
+                }
+            }
+        } else {
+            // op(B)(p, j) = B[j, p]: column j of the panel is contiguous in B.
+            for j in 0..<w {
+                let src = b + (jc + q + j) * ldb + pc
+                var o = out + j
+                for p in 0..<kc {
+                    o.pointee = src[p]
+                    o += NR
+                }
+            }
+            if w < NR {
+                for p in 0..<kc {
+                    for j in w..<NR { out[p * NR + j] = 0 }
+                }
+            }
+            out += kc * NR
+        }
+        q += NR
+    }
+}
+
+/// Packs op(A)[ic..<ic+mc, pc..<pc+kc] into `dst`: panel holds kc columns of MR floats.
+@inline(__always)
+func packA(
+    _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int,
+    ic: Int, pc: Int, mc: Int, kc: Int, _ dst: UnsafeMutablePointer<Float>
+) {
+    var i = 0
+    var out = dst
+    while i < mc {
+        let h = min(MR, mc - i)
+        if transA == .none {
+            // Row r of the panel is contiguous in A; interleave 6 rows.
+            if h == MR {
+                let r0 = a + (ic + i) * lda + pc
+                let r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda
+                var o = out
+                for p in 0..<kc {
+                    o[0] = r0[p]; o[1] = r1[p]; o[2] = r2[p]
+                    o[3] = r3[p]; o[4] = r4[p]; o[5] = r5[p]
+                    o += MR
+                }
+            } else {
+                for r in 0..<MR {
+                    if r < h {
+                        let src = a + (ic + i + r) * lda + pc
+                        for p in 0..<kc { out[p * MR + r] = src[p] }
+                    } else {
+                        for p in 0..<kc { out[p * MR + r] = 0 }
+                    }
+                }
+            }
+        } else {
+            // op(A)(r, p) = A[p, r]: each k step is MR contiguous floats.
+            var src = a + pc * lda + ic + i
+            var o = out
+            for _ in 0..<kc {
+                for r in 0..<h { o[r] = src[r] }
+                for r in h..<MR { o[r] = 0 }
+                src += lda
+                o += MR
+            }
+        }
+        out += kc * MR
+        i += MR
+    }
+}

@@ -1,0 +1,2 @@
+// Data and checkpoint IO. (filled in below)
+import BrittleNN

@@ -1,0 +1,2 @@
+#include "CBrittleShims.h"
+int brittle_shims_version(void) { return 1; }
