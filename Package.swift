@@ -16,9 +16,20 @@ let package = Package(
         .package(path: "Sources/BrittleKit"),
     ],
     targets: [
+        // Reference architectures (becomes a dynamically loaded plugin).
+        .target(
+            name: "BrittleArchitectures",
+            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Plugins/Architectures"),
+        // Training, evaluation and checkpoints: what the CLI runs, testable without the CLI.
+        .target(
+            name: "BrittleExperiments",
+            dependencies: ["BrittleArchitectures", .product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Sources/BrittleExperiments"),
         .executableTarget(
             name: "BrittleCLI",
             dependencies: [
+                "BrittleExperiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "BrittleKit", package: "BrittleKit"),
             ],
@@ -28,11 +39,12 @@ let package = Package(
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "BrittleKit", package: "BrittleKit"),
+                "BrittleExperiments",
             ],
             path: "Benchmarks/BrittleBench"),
         .testTarget(
             name: "BrittleTests",
-            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            dependencies: ["BrittleExperiments", "BrittleArchitectures", .product(name: "BrittleKit", package: "BrittleKit")],
             path: "Tests/BrittleTests"),
     ],
     swiftLanguageModes: [.v5]

@@ -81,7 +81,7 @@ public func sgemm(
         // Too few rows to share: workers take disjoint column blocks and pack independently.
         let units = (n + NR - 1) / NR
         let parts = min(workers, units)
-        Parallel.forEach(parts: parts) { w in
+        Parallel.forEach(parts: parts, threads: workers) { w in
             let lo = min(n, (units * w / parts) * NR)
             let hi = min(n, (units * (w + 1) / parts) * NR)
             if lo < hi {
@@ -121,14 +121,14 @@ func sharedPanelSGEMM(
             let betaHere: Float = pc == 0 ? beta : 1
             let panels = (nc + NR - 1) / NR
             let packParts = min(workers, panels)
-            Parallel.forEach(parts: packParts) { w in
+            Parallel.forEach(parts: packParts, threads: workers) { w in
                 let q = alignedSplit(nc, NR, packParts, w)
                 if !q.isEmpty {
                     packB(transB, b, ldb, pc: pc, jc: jc + q.lowerBound, kc: kc, nc: q.count,
                           Bp + q.lowerBound * kc)
                 }
             }
-            Parallel.forEach(parts: workers) { w in
+            Parallel.forEach(parts: workers, threads: workers) { w in
                 let rows = alignedSplit(m, MR, workers, w)
                 if rows.isEmpty { return }
                 let mine = PackBufferPool.shared.take()

@@ -18,18 +18,17 @@ public enum Parallel {
     }
 
     /// Runs `body(part)` for `part` in `0..<parts`, concurrently when `parts > 1`.
-    @inlinable
-    public static func forEach(parts: Int, _ body: (Int) -> Void) {
+    /// `threads` caps the number of threads taking parts (default `Parallel.threads`).
+    public static func forEach(parts: Int, threads: Int? = nil, _ body: (Int) -> Void) {
         if parts <= 1 {
             if parts == 1 { body(0) }
             return
         }
-        DispatchQueue.concurrentPerform(iterations: parts, execute: body)
+        WorkerPool.shared.run(parts: parts, threads: threads ?? Parallel.threads, body)
     }
 
     /// Splits `0..<count` into at most `threads` contiguous chunks of at least `grain` items
     /// (chunk starts are multiples of `align`) and runs them in parallel.
-    @inlinable
     public static func forRange(
         _ count: Int, grain: Int = 1, align: Int = 1, _ body: (Range<Int>) -> Void
     ) {

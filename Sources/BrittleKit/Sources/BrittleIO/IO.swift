@@ -1,2 +1,144 @@
-// Data and checkpoint IO. (filled in below)
-import BrittleNN
+// File plumbing shared by the BrittleIO formats: read a whole file, write one atomically (a
+// temporary file in the same directory, renamed into place only when complete, so a crash or a
+// full disk never leaves a partial checkpoint), and pack/unpack little- and big-endian numbers.
+// Not a format: see IDX.swift, Safetensors.swift, NPY.swift. Reference: rename(2) is atomic.
+
+import Foundation
+
+enum FileBytes {
+    /// Every byte of the regular file at `path`.
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw DataError.posix(path, "open the file", errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DataError.posix(path, "stat the file", errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw DataError(.io, path: path, problem: "not a regular file")
+        }
+        let size = Int(info.st_size)
+        var done = 0
+        var bytes = [UInt8](repeating: 0, count: size)
+        try bytes.withUnsafeMutableBytes { buf in
+            while done < size {
+                let n = Foundation.read(fd, buf.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError.posix(path, "read the file", errno: errno)
+                }
+                if n == 0 { break }  // the file shrank while we read it
+                done += n
+            }
+        }
+        if done < size { bytes.removeLast(size - done) }
+        return bytes
+    }
+
+    /// Replaces the file at `path` with `bytes`: written to a temporary sibling, flushed, then
+    /// renamed over `path`. On failure the temporary file is removed and `path` is untouched.
+    static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        guard !base.isEmpty else {
+            throw DataError(.io, path: path, problem: "not a file name (ends with '/')")
+        }
+        let temporary =
+            (directory.isEmpty ? "" : directory + "/")
+            + ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DataError.posix(path, "create a temporary file in '\(directory)'", errno: errno)
+        }
+        var closed = false
+        var renamed = false
+        defer {
+            if !closed { close(fd) }
+            if !renamed { unlink(temporary) }
+        }
+        try bytes.withUnsafeBytes { buf in
+            var done = 0
+            while done < buf.count {
+                let n = Foundation.write(fd, buf.baseAddress! + done, buf.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw DataError.posix(path, "write the file", errno: errno)
+                }
+                done += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw DataError.posix(path, "flush the file", errno: errno) }
+        closed = true
+        guard close(fd) == 0 else { throw DataError.posix(path, "close the file", errno: errno) }
+        guard rename(temporary, path) == 0 else {
+            throw DataError.posix(path, "rename the temporary file into place", errno: errno)
+        }
+        renamed = true
+    }
+}
+
+/// The product of `shape`, or nil when it overflows `Int`.
+func elementCount(_ shape: [Int]) -> Int? {
+    if shape.contains(0) { return 0 }
+    var count = 1
+    for d in shape {
+        let (p, overflow) = count.multipliedReportingOverflow(by: d)
+        if overflow { return nil }
+        count = p
+    }
+    return count
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `value` as little-endian bytes.
+    mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+
+    /// Appends `values` as little-endian IEEE-754 binary32.
+    mutating func appendLittleEndian(_ values: [Float]) {
+        #if _endian(little)
+            values.withUnsafeBytes { append(contentsOf: $0) }
+        #else
+            reserveCapacity(count + 4 * values.count)
+            for v in values { appendLittleEndian(v.bitPattern) }
+        #endif
+    }
+
+    /// The `T` stored little-endian at `offset` (caller checks the bounds).
+    func loadLittleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+        var v = T.zero
+        for i in (0..<MemoryLayout<T>.size).reversed() {
+            v = v << 8 | T(truncatingIfNeeded: self[offset + i])
+        }
+        return v
+    }
+
+    /// The `T` stored big-endian at `offset` (caller checks the bounds).
+    func loadBigEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+        var v = T.zero
+        for i in 0..<MemoryLayout<T>.size {
+            v = v << 8 | T(truncatingIfNeeded: self[offset + i])
+        }
+        return v
+    }
+
+    /// `count` little-endian binary32 values starting at `offset` (caller checks the bounds).
+    func loadLittleEndianFloats(at offset: Int, count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            withUnsafeBytes { src in
+                #if _endian(little)
+                    if count > 0 {
+                        UnsafeMutableRawPointer(out.baseAddress!).copyMemory(
+                            from: src.baseAddress! + offset, byteCount: 4 * count)
+                    }
+                #else
+                    for i in 0..<count {
+                        out[i] = Float(bitPattern: loadLittleEndian(UInt32.self, at: offset + 4 * i))
+                    }
+                #endif
+            }
+            initialized = count
+        }
+    }
+}

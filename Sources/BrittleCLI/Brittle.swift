@@ -1,0 +1,25 @@
+// The `brittle` command: the entry point users meet. Each subcommand is a small struct in its
+// own file; the work itself lives in BrittleExperiments and the kit.
+import ArgumentParser
+
+@main
+struct Brittle: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "brittle",
+        abstract: "A workbench for adversarial-robustness research.",
+        discussion: """
+            Brittle trains image classifiers, attacks them and rebuilds the datasets of \
+            "Adversarial Examples Are Not Bugs, They Are Features" (Ilyas et al., NeurIPS 2019).
+
+            First steps:
+              brittle train --arch cnn-small --epochs 10 --out runs/cnn   train on Fashion-MNIST
+              brittle evaluate --model runs/cnn                           test accuracy of a model
+
+            Fashion-MNIST is read from /usr/share/datasets/fashion-mnist \
+            (apt-get install -y dataset-fashion-mnist). Threads: --threads or BRITTLE_THREADS.
+            """,
+        version: brittleVersion,
+        subcommands: [Train.self, Evaluate.self])
+}
+
+let brittleVersion = "0.1.0"

@@ -1,0 +1,113 @@
+// `brittle train`: standard training of an architecture on a dataset, writing a run directory
+// (model.safetensors, metrics.json) and printing the clean test accuracy.
+import ArgumentParser
+import BrittleArchitectures
+import BrittleGEMM
+import BrittleExperiments
+import BrittleIO
+import BrittleNN
+import Foundation
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a classifier and report its test accuracy.",
+        discussion: """
+            Writes OUT/model.safetensors (weights + architecture metadata, loadable by PyTorch's \
+            safetensors) and OUT/metrics.json (configuration, per-epoch metrics, test accuracy).
+            Example: brittle train --arch cnn-small --epochs 10 --seed 0 --out runs/cnn
+            """)
+
+    @Option(help: "Architecture id: mlp, cnn-small or resnet-mini.")
+    var arch: String = "cnn-small"
+
+    @Option(name: .customLong("arch-opt"), help: "Architecture option key=value (repeatable), e.g. hidden=512.")
+    var archOptions: [String] = []
+
+    @Option(help: "Training epochs.") var epochs: Int = 10
+    @Option(help: "Mini-batch size.") var batchSize: Int = 128
+    @Option(name: .customLong("lr"), help: "Base learning rate.") var learningRate: Float = 0.05
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(help: "Weight decay (not applied to biases and batch-norm parameters).") var weightDecay: Float = 5e-4
+    @Option(help: "Learning-rate schedule: cosine, constant, step (x0.1 at 50% and 75%).") var schedule: String = "cosine"
+    @Option(help: "Seed for initialisation and shuffling.") var seed: UInt64 = 0
+    @Option(help: "Output directory (created; existing files are replaced).") var out: String
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var threads: ThreadOptions
+
+    func validate() throws {
+        guard ReferenceArchitectures.ids.contains(arch) else {
+            throw ValidationError("unknown architecture '\(arch)'; known: \(ReferenceArchitectures.ids.joined(separator: ", "))")
+        }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if !(learningRate > 0) { throw ValidationError("--lr must be positive, got \(learningRate)") }
+        if !(0..<1).contains(momentum) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
+        if weightDecay < 0 { throw ValidationError("--weight-decay must be non-negative, got \(weightDecay)") }
+        guard ["cosine", "constant", "step"].contains(schedule) else {
+            throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
+        }
+    }
+
+    func run() throws {
+        threads.apply()
+        let trainSet = try data.load(.train)
+        let testSet = try data.load(.test)
+        let model = try ReferenceArchitectures.build(
+            arch, configuration: try parsePairs(archOptions, flag: "--arch-opt"),
+            inputShape: Array(trainSet.images.shape.dropFirst()), classCount: trainSet.numClasses, seed: seed)
+        var c = TrainingConfiguration()
+        c.epochs = epochs
+        c.batchSize = batchSize
+        c.learningRate = learningRate
+        c.momentum = momentum
+        c.weightDecay = weightDecay
+        c.seed = seed
+        switch schedule {
+        case "constant": c.schedule = .constant
+        case "step": c.schedule = .step(milestones: [epochs / 2, epochs * 3 / 4], gamma: 0.1)
+        default: c.schedule = .cosine(floor: 0)
+        }
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads")
+        let start = Date()
+        let history = BrittleExperiments.train(model, on: trainSet, configuration: c, test: testSet) { m in
+            note(String(format: "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %.1fs",
+                        m.epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? 0), m.imagesPerSecond, m.seconds))
+        }
+        let testAccuracy = history.last?.testAccuracy ?? accuracy(model, on: testSet)
+        try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName))
+        let record = TrainRecord(
+            command: "train", architecture: arch, architectureOptions: try parsePairs(archOptions, flag: "--arch-opt"),
+            dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
+            threads: Parallel.threads, configuration: c, epochs: history, testAccuracy: testAccuracy,
+            seconds: Date().timeIntervalSince(start), brittleVersion: brittleVersion)
+        try writeAtomically(try prettyJSON(record), to: (out as NSString).appendingPathComponent("metrics.json"))
+        print(String(format: "test accuracy: %.2f%% (%d images)  model: %@", 100 * testAccuracy, testSet.count, out))
+    }
+}
+
+struct TrainRecord: Codable {
+    var command: String
+    var architecture: String
+    var architectureOptions: [String: String]
+    var dataset: String
+    var trainImages: Int
+    var testImages: Int
+    var threads: Int
+    var configuration: TrainingConfiguration
+    var epochs: [EpochMetrics]
+    var testAccuracy: Float
+    var seconds: Double
+    var brittleVersion: String
+}
+
+/// Writes `data` to a temporary name beside `path` and renames it into place.
+func writeAtomically(_ data: Data, to path: String) throws {
+    let tmp = path + ".tmp-\(getpid())"
+    try data.write(to: URL(fileURLWithPath: tmp))
+    if rename(tmp, path) != 0 {
+        try? FileManager.default.removeItem(atPath: tmp)
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+    }
+}

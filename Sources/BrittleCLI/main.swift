@@ -1,4 +1,0 @@
-import ArgumentParser
-import BrittleGEMM
-import BrittleNN
-print("brittle")

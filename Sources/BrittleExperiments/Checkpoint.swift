@@ -1,0 +1,70 @@
+// Model checkpoints: the weights and batch-norm buffers in one safetensors file (loadable by
+// Python's `safetensors` / PyTorch), with the architecture id, its configuration, the input
+// shape and the class count in the file's metadata so the model can be rebuilt from it alone.
+import BrittleArchitectures
+import BrittleIO
+import BrittleNN
+import Foundation
+
+/// Saving and loading Classifier checkpoints.
+public enum Checkpoint {
+    /// File name of the weights inside a model directory.
+    public static let fileName = "model.safetensors"
+
+    /// Writes `model` to `path` (a .safetensors file), atomically.
+    public static func save(_ model: Classifier, to path: String, extra: [String: String] = [:]) throws {
+        let tensors = (model.namedParameters + model.namedBuffers).map { (name: $0.0, tensor: $0.1.value) }
+        var meta = extra
+        meta["brittle.architecture"] = model.architecture
+        meta["brittle.configuration"] = jsonString(model.configuration)
+        meta["brittle.input_shape"] = model.inputShape.map(String.init).joined(separator: ",")
+        meta["brittle.classes"] = String(model.classCount)
+        meta["format"] = "pt"
+        try Safetensors.write(tensors, metadata: meta, to: path)
+    }
+
+    /// Rebuilds the model a checkpoint describes and loads its tensors. `path` is the
+    /// .safetensors file or a run directory holding `model.safetensors`.
+    public static func load(_ path: String) throws -> Classifier {
+        var isDir: ObjCBool = false
+        var file = path
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            file = (path as NSString).appendingPathComponent(fileName)
+        }
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw DataError("no model at \(file): pass a run directory written by `brittle train` or a .safetensors file")
+        }
+        let (tensors, _, meta) = try Safetensors.read(path: file)
+        guard let arch = meta["brittle.architecture"], let shapeText = meta["brittle.input_shape"],
+              let classes = meta["brittle.classes"].flatMap(Int.init)
+        else {
+            throw DataError("\(file) has no Brittle metadata (architecture, input shape, classes): it was not written by `brittle train`")
+        }
+        let config = (meta["brittle.configuration"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }) ?? [:]
+        let inputShape = shapeText.split(separator: ",").compactMap { Int($0) }
+        let model = try ReferenceArchitectures.build(arch, configuration: config, inputShape: inputShape,
+                                                     classCount: classes, seed: 0)
+        for (name, p) in model.namedParameters + model.namedBuffers {
+            guard let t = tensors[name] else { throw DataError("\(file): tensor '\(name)' missing for architecture \(arch)") }
+            guard t.shape == p.value.shape else {
+                throw DataError("\(file): tensor '\(name)' has shape \(t.shape), \(arch) expects \(p.value.shape)")
+            }
+            p.value = t
+        }
+        return model
+    }
+}
+
+/// Compact JSON with sorted keys (deterministic).
+public func jsonString<T: Encodable>(_ value: T) -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys]
+    return String(decoding: (try? e.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+}
+
+/// Pretty JSON with sorted keys, for files people read.
+public func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return try e.encode(value)
+}

@@ -1,0 +1,91 @@
+// Standard (non-adversarial) supervised training and clean evaluation of a Classifier: seeded
+// shuffling, mini-batch SGD with momentum and a learning-rate schedule, per-epoch metrics.
+// The same seed and thread count give bit-identical weights.
+import BrittleGEMM
+import BrittleIO
+import BrittleNN
+import Foundation
+
+/// Hyperparameters of a training run (recorded in the run's metrics).
+public struct TrainingConfiguration: Codable, Sendable, Equatable {
+    public var epochs: Int = 10
+    public var batchSize: Int = 128
+    public var learningRate: Float = 0.05
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 5e-4
+    public var schedule: LearningRateSchedule = .cosine(floor: 0)
+    public var seed: UInt64 = 0
+    public init() {}
+}
+
+/// Metrics of one epoch.
+public struct EpochMetrics: Codable, Sendable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var trainLoss: Float
+    public var trainAccuracy: Float
+    public var testAccuracy: Float?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Trains `model` on `data` and returns per-epoch metrics. `test`, when given, is evaluated
+/// after each epoch. `onEpoch` sees each epoch's metrics as they come.
+public func train(
+    _ model: Classifier, on data: LabeledDataset, configuration c: TrainingConfiguration,
+    test: LabeledDataset? = nil, onEpoch: (EpochMetrics) -> Void = { _ in }
+) -> [EpochMetrics] {
+    let sgd = SGD(momentum: c.momentum, weightDecay: c.weightDecay)
+    let n = data.count
+    let batches = (n + c.batchSize - 1) / c.batchSize
+    var history: [EpochMetrics] = []
+    for epoch in 0..<c.epochs {
+        var rng = SeededGenerator.stream(seed: c.seed, index: UInt64(epoch))
+        var order = Array(0..<n)
+        order.shuffle(using: &rng)
+        let bar = ProgressBar("epoch \(epoch + 1)/\(c.epochs)", total: n)
+        let t0 = Date()
+        var lossSum = 0.0, correct = 0, seen = 0
+        var lr: Float = c.learningRate
+        for b in 0..<batches {
+            let idx = Array(order[(b * c.batchSize)..<min(n, (b + 1) * c.batchSize)])
+            let (x, y) = data.batch(idx)
+            lr = c.schedule.rate(base: c.learningRate, epoch: Float(epoch) + Float(b) / Float(batches), epochs: c.epochs)
+            let (losses, logits) = trainingStep(model, x, y, sgd: sgd, learningRate: lr)
+            lossSum += losses.reduce(0.0) { $0 + Double($1) }
+            correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
+            seen += idx.count
+            bar.update(seen, String(format: "loss %.3f  acc %.1f%%", lossSum / Double(seen), 100 * Double(correct) / Double(seen)))
+        }
+        let secs = Date().timeIntervalSince(t0)
+        var m = EpochMetrics(epoch: epoch + 1, learningRate: lr, trainLoss: Float(lossSum / Double(max(seen, 1))),
+                             trainAccuracy: Float(correct) / Float(max(seen, 1)), testAccuracy: nil,
+                             seconds: secs, imagesPerSecond: Double(seen) / secs)
+        if let test { m.testAccuracy = accuracy(model, on: test) }
+        history.append(m)
+        onEpoch(m)
+    }
+    model.mode = .evaluation
+    return history
+}
+
+/// One SGD step on batch (x, y) in training mode: mean cross-entropy, parameter gradients,
+/// update. Returns the per-example losses and the logits (before the update).
+@discardableResult
+public func trainingStep(_ model: Classifier, _ x: Tensor, _ y: [Int], sgd: SGD, learningRate: Float)
+    -> (losses: [Float], logits: Tensor)
+{
+    model.mode = .training
+    model.zeroGradients()
+    let logits = model.logits(x)
+    let (losses, dz) = CrossEntropy.evaluate(logits: logits, labels: y, reduction: .mean)
+    model.backward(logitGradient: dz, parameterGradients: true, inputGradient: false)
+    sgd.step(model.parameters, learningRate: learningRate)
+    return (losses, logits)
+}
+
+/// Clean accuracy of `model` on `data` (evaluation mode).
+public func accuracy(_ model: Classifier, on data: LabeledDataset, batchSize: Int = 500) -> Float {
+    let predictions = model.predict(data.images, batchSize: batchSize)
+    return Float(zip(predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
+}
