@@ -6,6 +6,11 @@
 // Functionality", ACM TOMS 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
 // Multiplication", 2008.
 import Foundation
+import Synchronization
+
+/// Floating-point operations (2*m*n*k per call) performed by `sgemm` since the process
+/// started: what benchmarks divide by time to report effective GFLOP/s of a whole workload.
+public let gemmFlopCounter = Atomic<UInt64>(0)
 
 /// Whether an operand is used as stored or transposed.
 public enum Transpose: Sendable {
@@ -62,6 +67,7 @@ public func sgemm(
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm: negative dimension")
     if m == 0 || n == 0 { return }
+    gemmFlopCounter.add(UInt64(2 * m * n * k), ordering: .relaxed)
     if k == 0 || alpha == 0 {
         for i in 0..<m {
             let ci = c + i * ldc
