@@ -10,21 +10,33 @@ let package = Package(
     products: [
         .executable(name: "brittle", targets: ["BrittleCLI"]),
         .executable(name: "brittle-bench", targets: ["BrittleBench"]),
+        // In-tree plugins: dynamic libraries that land beside `brittle` and are loaded at run
+        // time. Nothing links them; the host knows them only through the registry.
+        .library(name: "BrittleArchitectures", type: .dynamic, targets: ["BrittleArchitectures"]),
+        .library(name: "BrittleAttacks", type: .dynamic, targets: ["BrittleAttacks"]),
+        .library(name: "BrittleTransforms", type: .dynamic, targets: ["BrittleTransforms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(path: "Sources/BrittleKit"),
     ],
     targets: [
-        // Reference architectures (becomes a dynamically loaded plugin).
         .target(
             name: "BrittleArchitectures",
             dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
             path: "Plugins/Architectures"),
+        .target(
+            name: "BrittleAttacks",
+            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Plugins/Attacks"),
+        .target(
+            name: "BrittleTransforms",
+            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Plugins/Transforms"),
         // Training, evaluation and checkpoints: what the CLI runs, testable without the CLI.
         .target(
             name: "BrittleExperiments",
-            dependencies: ["BrittleArchitectures", .product(name: "BrittleKit", package: "BrittleKit")],
+            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
             path: "Sources/BrittleExperiments"),
         .executableTarget(
             name: "BrittleCLI",
@@ -44,7 +56,7 @@ let package = Package(
             path: "Benchmarks/BrittleBench"),
         .testTarget(
             name: "BrittleTests",
-            dependencies: ["BrittleExperiments", "BrittleArchitectures", .product(name: "BrittleKit", package: "BrittleKit")],
+            dependencies: ["BrittleExperiments", .product(name: "BrittleKit", package: "BrittleKit")],
             path: "Tests/BrittleTests"),
     ],
     swiftLanguageModes: [.v5]

@@ -4,11 +4,11 @@
 // product and on 1024^3. Anchor for cnn-small, batch 128, 2 threads: PyTorch 2.15 CPU trains
 // it at about 2300 images/s on this machine kind (issue #2).
 import ArgumentParser
-import BrittleArchitectures
 import BrittleExperiments
 import BrittleGEMM
 import BrittleIO
 import BrittleNN
+import BrittlePlugins
 import Foundation
 import Synchronization
 
@@ -28,9 +28,6 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Training steps per timed batch.") var steps: Int = 40
 
     func validate() throws {
-        guard ReferenceArchitectures.ids.contains(arch) else {
-            throw ValidationError("unknown architecture '\(arch)'; known: \(ReferenceArchitectures.ids.joined(separator: ", "))")
-        }
         guard batchSize >= 1, threads >= 1, repeats >= 1, steps >= 1 else {
             throw ValidationError("--batch-size, --threads, --repeats and --steps must be at least 1")
         }
@@ -49,7 +46,10 @@ struct TrainBench: ParsableCommand {
             data = LabeledDataset(images: Initializer.uniform([n, 1, 28, 28], bound: 1, rng: &rng),
                                   labels: (0..<n).map { $0 % 10 }, classNames: (0..<10).map(String.init), name: "random")
         }
-        let model = try ReferenceArchitectures.build(arch, inputShape: data.imageShape, classCount: 10, seed: 0)
+        // Architectures are plugins: load the in-tree ones from beside this executable.
+        _ = PluginLoader.load(PluginLoader.searchPath(explicit: []))
+        let plugin = try Registry.shared.architecture(arch)
+        let model = try plugin.build(try plugin.configuration(), inputShape: data.imageShape, classCount: 10, seed: 0)
         let sgd = SGD(momentum: 0.9, weightDecay: 5e-4)
         let batches = data.count / batchSize
         var cursor = 0

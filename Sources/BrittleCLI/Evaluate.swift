@@ -1,31 +1,125 @@
-// `brittle evaluate`: clean test accuracy of a trained model.
+// `brittle evaluate`: clean test accuracy of a trained model and, with --attack, robust accuracy
+// per epsilon under any attack plugin, run through the host's runner (eval mode, host-side
+// projection and scoring).
 import ArgumentParser
 import BrittleExperiments
 import BrittleIO
 import BrittleNN
+import BrittlePlugins
 import Foundation
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report a trained model's clean test accuracy.",
-        discussion: "Example: brittle evaluate --model runs/cnn")
+        abstract: "Report a trained model's clean and (with --attack) robust test accuracy.",
+        discussion: """
+            Examples:
+              brittle evaluate --model runs/cnn
+              brittle evaluate --model runs/cnn --attack pgd-l2 --eps 0.25,0.5,1.0 --steps 20 --test-limit 2000
+            Robust accuracy is measured against the true labels over all examples; attack success \
+            is over the examples the model classifies correctly.
+            """)
 
     @Option(help: "Run directory written by `brittle train`, or a .safetensors checkpoint.")
     var model: String
 
+    @Option(help: "Attack plugin id (see `brittle plugins list`).")
+    var attack: String?
+
+    @Option(help: "Comma-separated epsilons (pixel units) to evaluate; default: the attack's own.")
+    var eps: String?
+
+    @Option(help: "Attack steps (for attacks that take `steps`).")
+    var steps: Int?
+
+    @Option(help: "Attack restarts (for attacks that take `restarts`).")
+    var restarts: Int?
+
+    @Option(name: .customLong("attack-opt"), help: "Attack parameter key=value (repeatable).")
+    var attackOptions: [String] = []
+
+    @Option(help: "Seed of the attack's random starts.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write the results as JSON to this file.")
+    var json: String?
+
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var plugins: PluginOptions
 
     func run() throws {
         threads.apply()
+        plugins.load()
+        // Configure (and so validate) every attack before loading data or models.
+        var configs: [Configuration] = []
+        var attackPlugin: (any AttackPlugin)?
+        if let attack {
+            let p = try Registry.shared.attack(attack)
+            attackPlugin = p
+            var text = try parsePairs(attackOptions, flag: "--attack-opt")
+            if let steps { text["steps"] = String(steps) }
+            if let restarts { text["restarts"] = String(restarts) }
+            let epsilons = try eps.map { list in
+                try list.split(separator: ",").map { s -> String in
+                    guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v.isFinite else {
+                        throw ValidationError("--eps takes non-negative numbers separated by commas, got '\(s)'")
+                    }
+                    return String(v)
+                }
+            } ?? [nil as String?].compactMap { $0 }
+            for e in (epsilons.isEmpty ? [nil] : epsilons.map { Optional($0) }) {
+                var t = text
+                if let e { t["epsilon"] = e }
+                let c = try p.configuration(t)
+                _ = try p.makeAttack(c)
+                configs.append(c)
+            }
+        } else if eps != nil || steps != nil || restarts != nil || !attackOptions.isEmpty {
+            throw ValidationError("--eps, --steps, --restarts and --attack-opt need --attack ID")
+        }
+
         let m = try Checkpoint.load(model)
         let testSet = try data.load(.test)
-        guard Array(testSet.images.shape.dropFirst()) == m.inputShape else {
-            throw ValidationError("model expects inputs \(m.inputShape), dataset has \(Array(testSet.images.shape.dropFirst()))")
+        guard testSet.imageShape == m.inputShape else {
+            throw ValidationError("model expects inputs \(m.inputShape), dataset has \(testSet.imageShape)")
         }
         let start = Date()
         let acc = accuracy(m, on: testSet)
         print(String(format: "model: %@ (%@)\nclean test accuracy: %.2f%% (%d images, %.1fs)",
                      model, m.architecture, 100 * acc, testSet.count, Date().timeIntervalSince(start)))
+        guard let attackPlugin else { return }
+        var rows: [EvaluationRow] = []
+        print("\nattack \(attackPlugin.id) v\(attackPlugin.version)")
+        print("epsilon    robust acc   success on correct   seconds   configuration")
+        for c in configs {
+            let a = try attackPlugin.makeAttack(c)
+            let bar = ProgressBar("\(attackPlugin.id) eps \(c.values["epsilon"].map { "\($0)" } ?? "?")", total: testSet.count)
+            let r = evaluateRobustness(m, attack: a, images: testSet.images, labels: testSet.labels, seed: seed) { bar.update($0) }
+            rows.append(EvaluationRow(attack: attackPlugin.id, attackVersion: attackPlugin.version, configuration: c.text, result: r))
+            print(String(format: "%-10@ %9.2f%%   %17.2f%%   %7.1f   %@", "\(a.threatModel.epsilon)" as NSString,
+                         100 * r.robustAccuracy, 100 * r.successOnCorrect, r.seconds, c.description))
+        }
+        if let json {
+            let record = EvaluationRecord(model: model, architecture: m.architecture, dataset: testSet.name,
+                                          examples: testSet.count, cleanAccuracy: acc, rows: rows)
+            try writeAtomically(try prettyJSON(record), to: json)
+            print("results: \(json)")
+        }
     }
+}
+
+struct EvaluationRow: Codable {
+    var attack: String
+    var attackVersion: String
+    var configuration: [String: String]
+    var result: RobustEvaluation
+}
+
+struct EvaluationRecord: Codable {
+    var model: String
+    var architecture: String
+    var dataset: String
+    var examples: Int
+    var cleanAccuracy: Float
+    var rows: [EvaluationRow]
 }

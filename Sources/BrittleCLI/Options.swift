@@ -53,15 +53,3 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
-/// Parses "key=value" pairs.
-func parsePairs(_ items: [String], flag: String) throws -> [String: String] {
-    var out: [String: String] = [:]
-    for item in items {
-        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-        guard parts.count == 2, !parts[0].isEmpty else {
-            throw ValidationError("\(flag) takes key=value, got '\(item)'")
-        }
-        out[parts[0]] = parts[1]
-    }
-    return out
-}

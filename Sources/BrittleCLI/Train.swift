@@ -1,27 +1,36 @@
-// `brittle train`: standard training of an architecture on a dataset, writing a run directory
-// (model.safetensors, metrics.json) and printing the clean test accuracy.
+// `brittle train`: standard training of an architecture plugin on a dataset, with optional
+// transform plugins (augmentations per batch; model input layers such as normalize), writing a
+// run directory (model.safetensors, metrics.json) and printing the clean test accuracy.
 import ArgumentParser
-import BrittleArchitectures
-import BrittleGEMM
 import BrittleExperiments
+import BrittleGEMM
 import BrittleIO
 import BrittleNN
+import BrittlePlugins
 import Foundation
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a classifier and report its test accuracy.",
         discussion: """
+            Architectures and transforms are plugins: `brittle plugins list` shows them, \
+            `brittle plugins info ID` their parameters.
             Writes OUT/model.safetensors (weights + architecture metadata, loadable by PyTorch's \
             safetensors) and OUT/metrics.json (configuration, per-epoch metrics, test accuracy).
-            Example: brittle train --arch cnn-small --epochs 10 --seed 0 --out runs/cnn
+            Examples:
+              brittle train --arch cnn-small --epochs 10 --seed 0 --out runs/cnn
+              brittle train --arch mlp --arch-opt hidden=512-256 --transform random-crop:padding=2 --out runs/mlp
             """)
 
-    @Option(help: "Architecture id: mlp, cnn-small or resnet-mini.")
+    @Option(help: "Architecture plugin id (see `brittle plugins list`).")
     var arch: String = "cnn-small"
 
-    @Option(name: .customLong("arch-opt"), help: "Architecture option key=value (repeatable), e.g. hidden=512.")
+    @Option(name: .customLong("arch-opt"), help: "Architecture parameter key=value (repeatable), e.g. hidden=512.")
     var archOptions: [String] = []
+
+    @Option(name: .customLong("transform"),
+            help: "Transform plugin, as ID or ID:key=value,key=value (repeatable; applied in order).")
+    var transforms: [String] = []
 
     @Option(help: "Training epochs.") var epochs: Int = 10
     @Option(help: "Mini-batch size.") var batchSize: Int = 128
@@ -29,16 +38,14 @@ struct Train: ParsableCommand {
     @Option(help: "SGD momentum.") var momentum: Float = 0.9
     @Option(help: "Weight decay (not applied to biases and batch-norm parameters).") var weightDecay: Float = 5e-4
     @Option(help: "Learning-rate schedule: cosine, constant, step (x0.1 at 50% and 75%).") var schedule: String = "cosine"
-    @Option(help: "Seed for initialisation and shuffling.") var seed: UInt64 = 0
+    @Option(help: "Seed for initialisation, shuffling and augmentation.") var seed: UInt64 = 0
     @Option(help: "Output directory (created; existing files are replaced).") var out: String
 
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var plugins: PluginOptions
 
     func validate() throws {
-        guard ReferenceArchitectures.ids.contains(arch) else {
-            throw ValidationError("unknown architecture '\(arch)'; known: \(ReferenceArchitectures.ids.joined(separator: ", "))")
-        }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         if !(learningRate > 0) { throw ValidationError("--lr must be positive, got \(learningRate)") }
@@ -51,11 +58,28 @@ struct Train: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        plugins.load()
+        // Validate every plugin configuration before touching data.
+        let archPlugin = try Registry.shared.architecture(arch)
+        let archConfig = try archPlugin.configuration(try parsePairs(archOptions, flag: "--arch-opt"))
+        let transformSteps = try transforms.map { spec -> (String, any TransformPlugin, Configuration) in
+            let (id, text) = try parseTransformSpec(spec)
+            let t = try Registry.shared.transform(id)
+            return (spec, t, try t.configuration(text))
+        }
+        for (spec, t, _) in transformSteps where !t.preservesLabels {
+            throw ValidationError("--transform \(spec): \(t.id) changes labels or counts; build a dataset with it first, not per batch")
+        }
+
         let trainSet = try data.load(.train)
         let testSet = try data.load(.test)
-        let model = try ReferenceArchitectures.build(
-            arch, configuration: try parsePairs(archOptions, flag: "--arch-opt"),
-            inputShape: Array(trainSet.images.shape.dropFirst()), classCount: trainSet.numClasses, seed: seed)
+        var model = try archPlugin.build(archConfig, inputShape: trainSet.imageShape, classCount: trainSet.numClasses, seed: seed)
+        for (spec, t, c) in transformSteps.reversed() {
+            if let layer = try t.modelInputLayer(c, channels: trainSet.imageShape[0]) {
+                model = model.prepending(layer, recordedAs: spec)
+            }
+        }
+        let augmentations = transformSteps.filter { _, t, c in (try? t.modelInputLayer(c, channels: trainSet.imageShape[0])) == nil }
         var c = TrainingConfiguration()
         c.epochs = epochs
         c.batchSize = batchSize
@@ -69,17 +93,23 @@ struct Train: ParsableCommand {
         default: c.schedule = .cosine(floor: 0)
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads")
+        note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads"
+             + (transforms.isEmpty ? "" : ", transforms: \(transforms.joined(separator: " "))"))
         let start = Date()
-        let history = BrittleExperiments.train(model, on: trainSet, configuration: c, test: testSet) { m in
+        let augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = augmentations.isEmpty ? nil : { batch, s in
+            var b = batch
+            for (_, t, cfg) in augmentations { b = try t.apply(b, configuration: cfg, context: TransformContext(seed: s)) }
+            return b
+        }
+        let history = try BrittleExperiments.train(model, on: trainSet, configuration: c, test: testSet, augment: augment) { m in
             note(String(format: "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %.1fs",
                         m.epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? 0), m.imagesPerSecond, m.seconds))
         }
         let testAccuracy = history.last?.testAccuracy ?? accuracy(model, on: testSet)
         try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName))
         let record = TrainRecord(
-            command: "train", architecture: arch, architectureOptions: try parsePairs(archOptions, flag: "--arch-opt"),
-            dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
+            command: "train", architecture: arch, architectureVersion: archPlugin.version, architectureOptions: archConfig.text,
+            transforms: transforms, dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
             threads: Parallel.threads, configuration: c, epochs: history, testAccuracy: testAccuracy,
             seconds: Date().timeIntervalSince(start), brittleVersion: brittleVersion)
         try writeAtomically(try prettyJSON(record), to: (out as NSString).appendingPathComponent("metrics.json"))
@@ -90,7 +120,9 @@ struct Train: ParsableCommand {
 struct TrainRecord: Codable {
     var command: String
     var architecture: String
+    var architectureVersion: String
     var architectureOptions: [String: String]
+    var transforms: [String]
     var dataset: String
     var trainImages: Int
     var testImages: Int

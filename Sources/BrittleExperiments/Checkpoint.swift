@@ -1,9 +1,9 @@
 // Model checkpoints: the weights and batch-norm buffers in one safetensors file (loadable by
 // Python's `safetensors` / PyTorch), with the architecture id, its configuration, the input
 // shape and the class count in the file's metadata so the model can be rebuilt from it alone.
-import BrittleArchitectures
 import BrittleIO
 import BrittleNN
+import BrittlePlugins
 import Foundation
 
 /// Saving and loading Classifier checkpoints.
@@ -19,13 +19,16 @@ public enum Checkpoint {
         meta["brittle.configuration"] = jsonString(model.configuration)
         meta["brittle.input_shape"] = model.inputShape.map(String.init).joined(separator: ",")
         meta["brittle.classes"] = String(model.classCount)
+        meta["brittle.input_transforms"] = jsonString(model.inputTransforms)
+        if let p = Registry.shared.entry(model.architecture) { meta["brittle.architecture_version"] = p.plugin.version }
         meta["format"] = "pt"
         try Safetensors.write(tensors, metadata: meta, to: path)
     }
 
-    /// Rebuilds the model a checkpoint describes and loads its tensors. `path` is the
-    /// .safetensors file or a run directory holding `model.safetensors`.
-    public static func load(_ path: String) throws -> Classifier {
+    /// Rebuilds the model a checkpoint describes (through the architecture plugin it names, in
+    /// `registry`) and loads its tensors. `path` is the .safetensors file or a run directory
+    /// holding `model.safetensors`.
+    public static func load(_ path: String, registry: Registry = .shared) throws -> Classifier {
         var isDir: ObjCBool = false
         var file = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
@@ -42,8 +45,16 @@ public enum Checkpoint {
         }
         let config = (meta["brittle.configuration"].flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }) ?? [:]
         let inputShape = shapeText.split(separator: ",").compactMap { Int($0) }
-        let model = try ReferenceArchitectures.build(arch, configuration: config, inputShape: inputShape,
-                                                     classCount: classes, seed: 0)
+        let plugin = try registry.architecture(arch)
+        var model = try plugin.build(try plugin.configuration(config), inputShape: inputShape, classCount: classes, seed: 0)
+        let transforms = (meta["brittle.input_transforms"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }) ?? []
+        for spec in transforms.reversed() {
+            let (id, text) = try parseTransformSpec(spec)
+            let t = try registry.transform(id)
+            if let layer = try t.modelInputLayer(try t.configuration(text), channels: inputShape[0]) {
+                model = model.prepending(layer, recordedAs: spec)
+            }
+        }
         for (name, p) in model.namedParameters + model.namedBuffers {
             guard let t = tensors[name] else { throw DataError("\(file): tensor '\(name)' missing for architecture \(arch)") }
             guard t.shape == p.value.shape else {
@@ -67,4 +78,21 @@ public func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
     let e = JSONEncoder()
     e.outputFormatting = [.sortedKeys, .prettyPrinted]
     return try e.encode(value)
+}
+
+/// Parses "id" or "id:key=value,key=value" (the CLI's --transform syntax).
+public func parseTransformSpec(_ spec: String) throws -> (id: String, parameters: [String: String]) {
+    let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+    guard let id = parts.first, !id.isEmpty else { throw PluginError("empty transform spec '\(spec)': expected ID or ID:key=value,...") }
+    var params: [String: String] = [:]
+    if parts.count == 2 {
+        for item in parts[1].split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[0].isEmpty else {
+                throw PluginError("transform spec '\(spec)': '\(item)' is not key=value (expected ID:key=value,key=value)")
+            }
+            params[kv[0]] = kv[1]
+        }
+    }
+    return (id, params)
 }

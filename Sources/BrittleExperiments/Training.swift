@@ -31,10 +31,13 @@ public struct EpochMetrics: Codable, Sendable {
 
 /// Trains `model` on `data` and returns per-epoch metrics. `test`, when given, is evaluated
 /// after each epoch. `onEpoch` sees each epoch's metrics as they come.
+/// `augment`, when given, maps each mini-batch before the step; its seed is derived from the
+/// run seed, the epoch and the batch, so augmentation is reproducible.
 public func train(
     _ model: Classifier, on data: LabeledDataset, configuration c: TrainingConfiguration,
-    test: LabeledDataset? = nil, onEpoch: (EpochMetrics) -> Void = { _ in }
-) -> [EpochMetrics] {
+    test: LabeledDataset? = nil, augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = nil,
+    onEpoch: (EpochMetrics) -> Void = { _ in }
+) throws -> [EpochMetrics] {
     let sgd = SGD(momentum: c.momentum, weightDecay: c.weightDecay)
     let n = data.count
     let batches = (n + c.batchSize - 1) / c.batchSize
@@ -49,7 +52,13 @@ public func train(
         var lr: Float = c.learningRate
         for b in 0..<batches {
             let idx = Array(order[(b * c.batchSize)..<min(n, (b + 1) * c.batchSize)])
-            let (x, y) = data.batch(idx)
+            var (x, y) = data.batch(idx)
+            if let augment {
+                var g = SeededGenerator.stream(seed: c.seed ^ 0xA5A5, index: UInt64(epoch * batches + b))
+                let seed = g.next()
+                let out = try augment(LabeledDataset(images: x, labels: y, classNames: data.classNames, name: data.name), seed)
+                (x, y) = (out.images, out.labels)
+            }
             lr = c.schedule.rate(base: c.learningRate, epoch: Float(epoch) + Float(b) / Float(batches), epochs: c.epochs)
             let (losses, logits) = trainingStep(model, x, y, sgd: sgd, learningRate: lr)
             lossSum += losses.reduce(0.0) { $0 + Double($1) }

@@ -5,7 +5,6 @@
 // a kink in a sizeable fraction of checks (seen: 1.36 at h = 1e-2, -0.166 at 1e-3, -0.1839 at
 // 1e-4 for an analytic -0.1837). So each check tries h = 1e-3, 3e-4, 1e-4 and passes if one
 // agrees; a wrong pullback disagrees at every step size.
-import BrittleArchitectures
 import BrittleNN
 import XCTest
 
@@ -171,10 +170,10 @@ final class GradientCheckTests: XCTestCase {
 
     /// Whole models: input gradient of the loss, representation gradient, parameter gradients.
     func testReferenceModels() throws {
-        for id in ReferenceArchitectures.ids {
+        for id in TestPlugins.architectureIDs {
             for mode in [Mode.training, .evaluation] {
                 let config = id == "mlp" ? ["hidden": "16-12"] : (id == "cnn-small" ? ["channels1": "4", "channels2": "6", "hidden": "10"] : ["width": "4"])
-                let model = try ReferenceArchitectures.build(id, configuration: config, inputShape: [1, 12, 12], classCount: 3, seed: 7)
+                let model = try TestPlugins.build(id, config, inputShape: [1, 12, 12], classes: 3, seed: 7)
                 model.mode = mode
                 let x = randomTensor([3, 1, 12, 12], &rng).clamped01()
                 let labels = [0, 2, 1]

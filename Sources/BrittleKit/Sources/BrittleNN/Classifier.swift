@@ -20,6 +20,9 @@ public final class Classifier {
     public let classCount: Int
     /// How batch norm behaves in `forward` calls.
     public var mode: Mode = .evaluation
+    /// Input layers added in front of the architecture by transforms (e.g. "normalize:mean=0.29,std=0.35"),
+    /// recorded so a checkpoint can rebuild them.
+    public private(set) var inputTransforms: [String] = []
 
     public init(features: Sequential, head: Sequential, architecture: String,
                 configuration: [String: String], inputShape: [Int], classCount: Int) {
@@ -29,6 +32,15 @@ public final class Classifier {
         self.configuration = configuration
         self.inputShape = inputShape
         self.classCount = classCount
+    }
+
+    /// The same model with `layer` in front of its features (sharing every other layer).
+    public func prepending(_ layer: Layer, recordedAs spec: String) -> Classifier {
+        let c = Classifier(features: Sequential([layer] + features.layers), head: head, architecture: architecture,
+                           configuration: configuration, inputShape: inputShape, classCount: classCount)
+        c.inputTransforms = [spec] + inputTransforms
+        c.mode = mode
+        return c
     }
 
     /// Logits for `x`; caches both stages for `backward`.

@@ -1,0 +1,123 @@
+// Unpacking a bundle into a directory: every entry goes into a hidden staging directory inside
+// the target, created with O_EXCL|O_NOFOLLOW (so nothing lands outside it), and is moved into
+// place only once the whole bundle verified; on failure the staging directory (and the target,
+// if this call created it) is removed. Not the verification itself: see BundleReader.swift.
+
+import BrittleIO
+import Foundation
+
+extension BundleReader {
+    /// Verifies and unpacks the bundle at `path` into `directory` (created if absent; its parent
+    /// must exist). `manifest.json` is unpacked too, byte for byte, so packing the directory
+    /// again with the same options gives the same bundle.
+    ///
+    /// - Returns: the manifest.
+    /// - Throws: `DataError` for any problem `read` reports, when a file of the bundle already
+    ///   exists in `directory`, or on write failures. Nothing is left behind then.
+    @discardableResult
+    public static func unpack(
+        _ path: String, to directory: String, options: BundleReadOptions = .init()
+    ) throws -> BundleManifest {
+        var isDirectory: ObjCBool = false
+        var created = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DataError(.io, path: directory, problem: "exists and is not a directory", fix: "Pick another -o")
+            }
+        } else {
+            guard mkdir(directory, 0o755) == 0 else {
+                throw ArchiveIO.posixError(directory, "create the directory (does its parent exist?)", errno)
+            }
+            created = true
+        }
+        let staging = directory + "/.brittle-unpack-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(staging, 0o700) == 0 else { throw ArchiveIO.posixError(staging, "create the directory", errno) }
+        var succeeded = false
+        defer {
+            try? FileManager.default.removeItem(atPath: staging)
+            if !succeeded && created { try? FileManager.default.removeItem(atPath: directory) }
+        }
+
+        var topLevel: [String] = []
+        let (manifest, manifestBytes) = try read(
+            path, options: options,
+            prepare: { manifest in
+                topLevel = Array(
+                    Set(manifest.entries.map { String($0.path.split(separator: "/")[0]) } + [BundleManifest.fileName])
+                ).sorted()
+                for name in topLevel where FileManager.default.fileExists(atPath: directory + "/" + name) {
+                    throw DataError(
+                        .io, path: directory, problem: "'\(name)' already exists here; unpacking does not overwrite",
+                        fix: "Unpack into a new or empty directory")
+                }
+            },
+            sink: { entry in try FileSink(root: staging, relative: entry.path) })
+        try FileSink.create(root: staging, relative: BundleManifest.fileName, bytes: manifestBytes)
+        for name in topLevel {
+            guard rename(staging + "/" + name, directory + "/" + name) == 0 else {
+                let code = errno
+                for moved in topLevel.prefix(while: { $0 != name }) {
+                    _ = rename(directory + "/" + moved, staging + "/" + moved)
+                }
+                throw ArchiveIO.posixError(directory + "/" + name, "move the unpacked file into place", code)
+            }
+        }
+        succeeded = true
+        return manifest
+    }
+}
+
+/// Writes one entry under `root`, creating its parent directories; refuses to follow or
+/// replace anything that exists.
+final class FileSink: BundleEntrySink {
+    private var fd: Int32
+    private let path: String
+
+    init(root: String, relative: String) throws {
+        var parent = root
+        for component in relative.split(separator: "/").dropLast() {
+            parent += "/" + component
+            if mkdir(parent, 0o755) != 0 {
+                var info = stat()
+                guard errno == EEXIST, lstat(parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                    throw ArchiveIO.posixError(parent, "create the directory", errno)
+                }
+            }
+        }
+        path = root + "/" + relative
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ArchiveIO.posixError(path, "create the file", errno) }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try ArchiveIO.writeFully(fd, bytes, path: path)
+    }
+
+    func finish() throws {
+        let status = close(fd)
+        fd = -1
+        guard status == 0 else { throw ArchiveIO.posixError(path, "close the file", errno) }
+    }
+
+    static func create(root: String, relative: String, bytes: [UInt8]) throws {
+        let sink = try FileSink(root: root, relative: relative)
+        try bytes.withUnsafeBytes { try sink.write($0) }
+        try sink.finish()
+    }
+}
+
+/// Collects one entry in memory (for entries the caller loads anyway, e.g. dataset arrays).
+public final class MemorySink: BundleEntrySink {
+    /// The bytes received so far.
+    public private(set) var bytes: [UInt8] = []
+    /// Whether every byte arrived and matched the manifest's hash.
+    public private(set) var isComplete = false
+
+    /// A sink that reserves `capacity` bytes up front.
+    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+
+    public func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
+    public func finish() throws { isComplete = true }
+}

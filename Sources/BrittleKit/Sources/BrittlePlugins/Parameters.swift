@@ -1,0 +1,203 @@
+// Typed parameter schemas for plugins, and configurations validated against them. The host
+// validates every configuration BEFORE running anything: an unknown parameter, a wrong type or
+// an out-of-range value is an error naming the plugin, the parameter and what is allowed.
+
+/// A parameter's type and allowed values.
+public enum ParameterKind: Sendable, Equatable {
+    case int(ClosedRange<Int>)
+    case float(ClosedRange<Double>)
+    case bool
+    case choice([String])
+    case string
+    /// Integers joined by '-' (e.g. layer widths "256-256").
+    case intList
+    /// Numbers joined by '/' (e.g. per-channel means "0.49/0.48/0.45").
+    case floatList
+
+    /// "integer in 1...1024", "one of random, next".
+    public var allowed: String {
+        switch self {
+        case .int(let r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
+        case .float(let r): return "a number in \(fmtDouble(r.lowerBound))...\(fmtDouble(r.upperBound))"
+        case .bool: return "true or false"
+        case .choice(let c): return "one of \(c.joined(separator: ", "))"
+        case .string: return "a string"
+        case .intList: return "positive integers joined by '-' (e.g. 256-256)"
+        case .floatList: return "numbers joined by '/' (e.g. 0.49/0.48/0.45)"
+        }
+    }
+}
+
+/// A parameter value.
+public enum ParameterValue: Sendable, Equatable, CustomStringConvertible, Codable {
+    case int(Int)
+    case float(Double)
+    case bool(Bool)
+    case string(String)
+    case intList([Int])
+    case floatList([Double])
+
+    public var description: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .float(let v): return fmtDouble(v)
+        case .bool(let v): return String(v)
+        case .string(let v): return v
+        case .intList(let v): return v.map(String.init).joined(separator: "-")
+        case .floatList(let v): return v.map(fmtDouble).joined(separator: "/")
+        }
+    }
+}
+
+func fmtDouble(_ v: Double) -> String {
+    if v == v.rounded() && abs(v) < 1e15 { return String(Int(v)) }
+    return String(v)
+}
+
+/// One entry of a plugin's parameter schema.
+public struct ParameterSpec: Sendable, Equatable {
+    public var name: String
+    public var kind: ParameterKind
+    public var defaultValue: ParameterValue
+    public var help: String
+
+    public init(_ name: String, _ kind: ParameterKind, default defaultValue: ParameterValue, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
+
+    /// Parses and checks a value given as text (from the command line or a config file).
+    public func parse(_ text: String, plugin: String) throws -> ParameterValue {
+        func bad() -> ConfigurationError {
+            ConfigurationError(plugin: plugin, parameter: name, message: "got '\(text)', expected \(kind.allowed)")
+        }
+        switch kind {
+        case .int(let r):
+            guard let v = Int(text), r.contains(v) else { throw bad() }
+            return .int(v)
+        case .float(let r):
+            guard let v = Double(text), v.isFinite, r.contains(v) else { throw bad() }
+            return .float(v)
+        case .bool:
+            switch text.lowercased() {
+            case "true", "1", "yes": return .bool(true)
+            case "false", "0", "no": return .bool(false)
+            default: throw bad()
+            }
+        case .choice(let c):
+            guard c.contains(text) else { throw bad() }
+            return .string(text)
+        case .string:
+            return .string(text)
+        case .intList:
+            let parts = text.split(separator: "-").map { Int($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { throw bad() }
+            return .intList(parts.map { $0! })
+        case .floatList:
+            let parts = text.split(separator: "/").map { Double($0) }
+            guard !parts.isEmpty, parts.allSatisfy({ $0?.isFinite ?? false }) else { throw bad() }
+            return .floatList(parts.map { $0! })
+        }
+    }
+
+    /// Checks a typed value against the schema (for configurations built in code).
+    public func check(_ value: ParameterValue, plugin: String) throws {
+        _ = try parse(value.description, plugin: plugin)
+        switch (kind, value) {
+        case (.int, .int), (.float, .float), (.float, .int), (.bool, .bool), (.choice, .string),
+             (.string, .string), (.intList, .intList), (.floatList, .floatList):
+            return
+        default:
+            throw ConfigurationError(plugin: plugin, parameter: name, message: "got \(value), expected \(kind.allowed)")
+        }
+    }
+}
+
+/// A configuration problem, naming the plugin, the parameter and what is allowed.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var plugin: String
+    public var parameter: String?
+    public var message: String
+
+    public init(plugin: String, parameter: String?, message: String) {
+        self.plugin = plugin
+        self.parameter = parameter
+        self.message = message
+    }
+
+    public var description: String {
+        if let parameter { return "\(plugin): parameter '\(parameter)': \(message)" }
+        return "\(plugin): \(message)"
+    }
+}
+
+/// A complete, validated set of parameter values for one plugin: every schema entry present
+/// (defaults filled in), nothing else. Plugins read it with typed accessors.
+public struct Configuration: Sendable, Equatable, CustomStringConvertible {
+    public let plugin: String
+    public let values: [String: ParameterValue]
+
+    /// Validates text values ("key" -> "value") against `schema`, filling in defaults.
+    public init(plugin: String, schema: [ParameterSpec], text: [String: String]) throws {
+        var v: [String: ParameterValue] = [:]
+        for key in text.keys.sorted() where !schema.contains(where: { $0.name == key }) {
+            let known = schema.map(\.name)
+            throw ConfigurationError(
+                plugin: plugin, parameter: key,
+                message: "unknown parameter; \(plugin) takes " + (known.isEmpty ? "no parameters" : known.joined(separator: ", ")))
+        }
+        for spec in schema {
+            v[spec.name] = try text[spec.name].map { try spec.parse($0, plugin: plugin) } ?? spec.defaultValue
+        }
+        self.plugin = plugin
+        self.values = v
+    }
+
+    /// Validates typed values against `schema`, filling in defaults.
+    public init(plugin: String, schema: [ParameterSpec], values given: [String: ParameterValue]) throws {
+        try self.init(plugin: plugin, schema: schema, text: given.mapValues { $0.description })
+    }
+
+    public func int(_ name: String) -> Int {
+        if case .int(let v)? = values[name] { return v }
+        preconditionFailure("\(plugin): no integer parameter '\(name)' in its schema")
+    }
+
+    public func float(_ name: String) -> Double {
+        switch values[name] {
+        case .float(let v)?: return v
+        case .int(let v)?: return Double(v)
+        default: preconditionFailure("\(plugin): no numeric parameter '\(name)' in its schema")
+        }
+    }
+
+    public func bool(_ name: String) -> Bool {
+        if case .bool(let v)? = values[name] { return v }
+        preconditionFailure("\(plugin): no boolean parameter '\(name)' in its schema")
+    }
+
+    public func string(_ name: String) -> String {
+        if case .string(let v)? = values[name] { return v }
+        preconditionFailure("\(plugin): no string parameter '\(name)' in its schema")
+    }
+
+    public func intList(_ name: String) -> [Int] {
+        if case .intList(let v)? = values[name] { return v }
+        preconditionFailure("\(plugin): no list parameter '\(name)' in its schema")
+    }
+
+    public func floatList(_ name: String) -> [Double] {
+        if case .floatList(let v)? = values[name] { return v }
+        preconditionFailure("\(plugin): no number-list parameter '\(name)' in its schema")
+    }
+
+    /// Text form of every value, for checkpoints and manifests.
+    public var text: [String: String] { values.mapValues { $0.description } }
+
+    /// "eps=0.3, steps=10" in name order.
+    public var description: String {
+        values.keys.sorted().map { "\($0)=\(values[$0]!)" }.joined(separator: ", ")
+    }
+}

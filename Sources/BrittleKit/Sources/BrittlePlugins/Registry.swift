@@ -1,0 +1,124 @@
+// The plugin registry: one per process, shared by the host and every loaded plugin (the kit
+// is mapped once, so `Registry.shared` is the same object everywhere; a test checks it).
+// Registration checks ids (kebab-case, unique across files), families and schema defaults.
+import Foundation
+
+/// A registered plugin and the file it came from.
+public struct RegisteredPlugin {
+    public let plugin: any Plugin
+    public let family: PluginFamily
+    public let file: String
+}
+
+/// A lookup or registration problem, with what to do about it.
+public struct PluginError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Every plugin the process knows, by id.
+public final class Registry: @unchecked Sendable {
+    /// The process's registry.
+    public static let shared = Registry()
+
+    private let lock = NSLock()
+    private var byID: [String: RegisteredPlugin] = [:]
+    private var failures: [String] = []
+    /// The file whose plugins are being registered (set by the loader around each call).
+    public var loadingFile = "<built in>"
+    /// Where the loader looked, for "not found" messages.
+    public var searchedDirectories: [String] = []
+
+    public init() {}
+
+    /// Registers `plugin` under its id. Throws on a bad id, an unknown family, an invalid
+    /// default, or an id already taken (naming both files).
+    public func register(_ plugin: any Plugin) throws {
+        let id = plugin.id
+        guard Registry.isKebabCase(id) else {
+            throw PluginError("\(loadingFile): plugin id '\(id)' is not kebab-case (lowercase letters, digits, single dashes)")
+        }
+        guard let family = plugin.family else {
+            throw PluginError("\(loadingFile): plugin '\(id)' conforms to none of ArchitecturePlugin, AttackPlugin, TransformPlugin")
+        }
+        for spec in plugin.parameters {
+            do { try spec.check(spec.defaultValue, plugin: id) } catch {
+                throw PluginError("\(loadingFile): plugin '\(id)' has an invalid default: \(error)")
+            }
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = byID[id] {
+            throw PluginError("duplicate plugin id '\(id)': registered by \(existing.file) and again by \(loadingFile); the second is ignored (plugin ids must be unique)")
+        }
+        byID[id] = RegisteredPlugin(plugin: plugin, family: family, file: loadingFile)
+    }
+
+    /// Records a registration that failed inside a plugin's entry point.
+    public func recordRegistrationFailure(_ message: String) {
+        lock.lock()
+        failures.append(message)
+        lock.unlock()
+    }
+
+    /// Registration failures recorded since the last call (and clears them).
+    public func takeRegistrationFailures() -> [String] {
+        lock.lock()
+        defer { failures = []; lock.unlock() }
+        return failures
+    }
+
+    /// All plugins, by family then id.
+    public var all: [RegisteredPlugin] {
+        lock.lock()
+        defer { lock.unlock() }
+        let order = PluginFamily.allCases
+        return byID.values.sorted {
+            (order.firstIndex(of: $0.family)!, $0.plugin.id) < (order.firstIndex(of: $1.family)!, $1.plugin.id)
+        }
+    }
+
+    /// The plugin with `id`, if any.
+    public func entry(_ id: String) -> RegisteredPlugin? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byID[id]
+    }
+
+    /// Ids of one family.
+    public func ids(_ family: PluginFamily) -> [String] {
+        all.filter { $0.family == family }.map { $0.plugin.id }
+    }
+
+    public func architecture(_ id: String) throws -> any ArchitecturePlugin {
+        try lookup(id, .architecture) as! any ArchitecturePlugin
+    }
+
+    public func attack(_ id: String) throws -> any AttackPlugin {
+        try lookup(id, .attack) as! any AttackPlugin
+    }
+
+    public func transform(_ id: String) throws -> any TransformPlugin {
+        try lookup(id, .transform) as! any TransformPlugin
+    }
+
+    private func lookup(_ id: String, _ family: PluginFamily) throws -> any Plugin {
+        if let e = entry(id), e.family == family { return e.plugin }
+        let known = ids(family)
+        var message = "unknown \(family.rawValue) '\(id)'"
+        if let e = entry(id) { message += " ('\(id)' is a \(e.family.rawValue) plugin)" }
+        if known.isEmpty {
+            message += "; no \(family.rawValue) plugins are loaded. Looked in: "
+                + (searchedDirectories.isEmpty ? "(nowhere)" : searchedDirectories.joined(separator: ", "))
+                + ". Build the in-tree plugins with `swift build` (or `swift build -c release`): `swift run brittle` alone does not build them"
+        } else {
+            message += "; known: \(known.joined(separator: ", "))"
+        }
+        throw PluginError(message)
+    }
+
+    static func isKebabCase(_ s: String) -> Bool {
+        guard let first = s.first, first.isLowercase, first.isASCII, !s.hasSuffix("-"), !s.contains("--") else { return false }
+        return s.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
+    }
+}
