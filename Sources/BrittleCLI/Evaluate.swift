@@ -47,6 +47,10 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
 
+    func validate() throws {
+        _ = try parsePairs(attackOptions, flag: "--attack-opt")
+    }
+
     func run() throws {
         threads.apply()
         plugins.load()

@@ -1,14 +1,15 @@
 // Option groups shared by subcommands: where the data comes from, and how many threads.
 import ArgumentParser
 import BrittleGEMM
+import BrittleDatasets
 import BrittleIO
 import Foundation
 
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset: fashion-mnist, or mnist with --data-dir.")
+    @Option(help: "Dataset: a name from Datasets/ (fashion-mnist, mnist, cifar10, synthetic-features; see `brittle datasets list`), or a dataset bundle FILE.tar.zst.")
     var dataset: String = "fashion-mnist"
 
-    @Option(help: "Directory of IDX files (train-images-idx3-ubyte[.gz], ...). Default: /usr/share/datasets/fashion-mnist.")
+    @Option(help: "Directory of the raw source files: IDX files (train-images-idx3-ubyte[.gz], ...) for fashion-mnist/mnist (default: /usr/share/datasets/fashion-mnist), binary batches (data_batch_1.bin, ...) for cifar10. Without it, an imported bundle (`brittle datasets import`) is used.")
     var dataDir: String?
 
     @Option(help: "Use only the first N training images (quick experiments).")
@@ -18,21 +19,41 @@ struct DataOptions: ParsableArguments {
     var testLimit: Int?
 
     func validate() throws {
-        guard ["fashion-mnist", "mnist"].contains(dataset) else {
-            throw ValidationError("unknown dataset '\(dataset)'; known: fashion-mnist, mnist (mnist needs --data-dir)")
-        }
-        if dataset == "mnist" && dataDir == nil {
-            throw ValidationError("--dataset mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST)")
+        if DatasetLoader.isBundlePath(dataset) {
+            guard FileManager.default.fileExists(atPath: dataset) else {
+                throw ValidationError("no dataset bundle at '\(dataset)' (make one with `brittle datasets import NAME`)")
+            }
+        } else if let names = try? DatasetCatalog.recipes().map(\.name) {
+            guard names.contains(dataset) else {
+                throw ValidationError("unknown dataset '\(dataset)'; known: \(names.joined(separator: ", ")), or a dataset bundle FILE.tar.zst")
+            }
+            let imported = FileManager.default.fileExists(atPath: DatasetCatalog.bundlePath(dataset))
+            if dataset == "mnist" && dataDir == nil && !imported {
+                throw ValidationError("--dataset mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST), or `brittle datasets import mnist --from DIR` first")
+            }
+        } else {
+            guard ["fashion-mnist", "mnist"].contains(dataset) else {
+                throw ValidationError("unknown dataset '\(dataset)'; known: fashion-mnist, mnist (the Datasets/ recipes were not found: set BRITTLE_RECIPES_DIR)")
+            }
+            if dataset == "mnist" && dataDir == nil {
+                throw ValidationError("--dataset mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST)")
+            }
         }
         if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1, got \(l)") }
         if let l = testLimit, l < 1 { throw ValidationError("--test-limit must be at least 1, got \(l)") }
     }
 
     func load(_ split: FashionMNIST.Split) throws -> LabeledDataset {
-        var d = try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
-        if dataset == "mnist" {
-            d.classNames = (0..<10).map(String.init)
-            d.name = "mnist"
+        var d: LabeledDataset
+        if DatasetLoader.isBundlePath(dataset) || (try? DatasetCatalog.recipesDirectory()) != nil {
+            d = try DatasetLoader.load(dataset, split: split, sourceDirectory: dataDir)
+        } else {
+            // No recipes (binary run outside its checkout): the built-in IDX loader.
+            d = try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
+            if dataset == "mnist" {
+                d.classNames = (0..<10).map(String.init)
+                d.name = "mnist"
+            }
         }
         let cap = split == .train ? limit : testLimit
         if let cap, cap < d.count { d = d.subset(Array(0..<cap)) }

@@ -54,6 +54,14 @@ struct Train: ParsableCommand {
         guard ["cosine", "constant", "step"].contains(schedule) else {
             throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out \(out) is an existing file; give a directory (it is created if missing)")
+        }
+        _ = try parsePairs(archOptions, flag: "--arch-opt")
+        for spec in transforms {
+            do { _ = try parseTransformSpec(spec) } catch { throw ValidationError("--transform: \(error)") }
+        }
     }
 
     func run() throws {
@@ -89,10 +97,13 @@ struct Train: ParsableCommand {
         c.seed = seed
         switch schedule {
         case "constant": c.schedule = .constant
-        case "step": c.schedule = .step(milestones: [epochs / 2, epochs * 3 / 4], gamma: 0.1)
+        // Fractions of the run, so short runs get both decays too (epochs 1: at 0.5 and 0.75).
+        case "step": c.schedule = .step(milestones: [Float(epochs) * 0.5, Float(epochs) * 0.75], gamma: 0.1)
         default: c.schedule = .cosine(floor: 0)
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create --out directory \(out): \(error.localizedDescription)")
+        }
         note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads"
              + (transforms.isEmpty ? "" : ", transforms: \(transforms.joined(separator: " "))"))
         let start = Date()

@@ -48,8 +48,10 @@ public enum AttackConformance {
             // Very different gradient scales across the batch (attacks.md #1).
             for j in 0..<x.itemSize { x.scalars[j] *= 0.01 }
             let before = x
+            // Labels = the model's own predictions: every example starts correctly classified,
+            // so the attack has work to do (an already-wrong example may be returned as is).
             let proposed = withEvaluationMode(m) {
-                a.perturb(x, goal: .untargeted(TrueLabels((0..<8).map { $0 % 10 })), oracle: ClassifierOracle(m), exampleSeeds: seeds(8))
+                a.perturb(x, goal: .untargeted(TrueLabels(m.predict(x))), oracle: ClassifierOracle(m), exampleSeeds: seeds(8))
             }
             r.expect(x == before, "the attack mutated its input (#16)")
             r.expect(proposed.shape == x.shape, "returned shape \(proposed.shape) for input \(x.shape)")
@@ -67,7 +69,7 @@ public enum AttackConformance {
         do {
             let m = smallConvModel(inputShape: shape, classes: 10, seed: 5)
             let x = Tensor(shape: [4] + shape, repeating: min(0.9, tm.upperBound))
-            let out = runAttackRaw(a, m, x, .untargeted(TrueLabels([0, 1, 2, 3])))
+            let out = runAttackRaw(a, m, x, .untargeted(TrueLabels(m.predict(x))))
             let norms = perExampleNorms(out, x, tm.norm)
             r.expect(norms.allSatisfy { $0 <= tm.epsilon * (1 + 1e-5) + 1e-6 }, "budget not respected around x = 0.9: max norm \(norms.max() ?? 0) (#3)")
         }
@@ -77,7 +79,7 @@ public enum AttackConformance {
             let m = smallConvModel(inputShape: shape, classes: 10, seed: 6)
             var x = randomImages(5, shape, lo: tm.lowerBound, hi: tm.upperBound, seed: 7)
             for j in 0..<x.itemSize { x.scalars[2 * x.itemSize + j] *= 0.001 }
-            let y = [1, 3, 5, 7, 9]
+            let y = m.predict(x)
             let s = seeds(5)
             let whole = runAttackRaw(a, m, x, .untargeted(TrueLabels(y)), s)
             for i in 0..<5 {
@@ -113,6 +115,15 @@ public enum AttackConformance {
             r.expect(m.namedBuffers.map { $0.1.value } == buffers, "batch-norm running statistics changed (#9)")
             r.expect(m.parameters.allSatisfy { $0.gradient.maxAbs() == 0 }, "parameter gradients touched (#9)")
             r.expect(m.mode == .training, "model mode not restored (#9)")
+        }
+
+        // The attack does something: on a model whose inputs start correctly classified, the
+        // largest budget's proposals move (a no-op attack would pass every check above).
+        do {
+            let m = smallConvModel(inputShape: shape, classes: 10, seed: 14)
+            let x = randomImages(6, shape, lo: tm.lowerBound, hi: tm.upperBound, seed: 15)
+            let out = runAttackRaw(a, m, x, .untargeted(TrueLabels(m.predict(x))))
+            r.expect(tm.epsilon == 0 || out != x, "the attack returned its input unchanged on every example")
         }
 
         // #17: 2-, 3- and 10-class models; targeted goals are accepted.

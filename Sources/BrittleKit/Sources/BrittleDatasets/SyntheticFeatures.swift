@@ -61,7 +61,7 @@ public struct SyntheticFeatures: Sendable, Equatable {
             labels[i] = y > 0 ? 1 : 0
             let robust = rng.nextUniform() < p ? y : -y
             values[i * pixels] = min(1, max(0, 0.5 + scale * robust))
-            for j in 1...max(1, d) where j <= d {
+            for j in stride(from: 1, through: d, by: 1) {
                 values[i * pixels + j] = min(1, max(0, 0.5 + scale * (eta * y + rng.nextNormal())))
             }
         }

@@ -7,8 +7,8 @@ import Foundation
 public enum LearningRateSchedule: Sendable, Equatable, Codable {
     /// The base rate throughout.
     case constant
-    /// Multiply by `gamma` at each epoch in `milestones`.
-    case step(milestones: [Int], gamma: Float)
+    /// Multiply by `gamma` at each (fractional) epoch in `milestones`.
+    case step(milestones: [Float], gamma: Float)
     /// Cosine decay from the base rate to `floor` times it over the whole run.
     case cosine(floor: Float)
     /// Linear interpolation through (epoch, multiplier) points (e.g. a one-cycle ramp).
@@ -20,7 +20,7 @@ public enum LearningRateSchedule: Sendable, Equatable, Codable {
         case .constant:
             return base
         case let .step(milestones, gamma):
-            let passed = milestones.filter { Float($0) <= t }.count
+            let passed = milestones.filter { $0 <= t }.count
             var r = base
             for _ in 0..<passed { r *= gamma }
             return r

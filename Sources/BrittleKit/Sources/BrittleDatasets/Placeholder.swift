@@ -1,1 +1,0 @@
-// Placeholder (lead): keeps the kit building until this module has its first file; delete then.
