@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(
   libarchive-dev libzstd-dev pkg-config   # bundles: libarchive with zstd
+  libssl-dev                              # bundles: SHA-256 from libcrypto (SHA-NI)
   dataset-fashion-mnist                   # the default data (/usr/share/datasets/fashion-mnist)
   libcairo2-dev libpng-dev                # figures
   libopenblas-dev                         # GEMM benchmark reference only (loaded at run time)

@@ -19,7 +19,7 @@ struct Brittle: ParsableCommand {
             (apt-get install -y dataset-fashion-mnist). Threads: --threads or BRITTLE_THREADS.
             """,
         version: brittleVersion,
-        subcommands: [Train.self, Evaluate.self, Plugins.self, DatasetsCommand.self, BundleCommand.self])
+        subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self])
 }
 
 let brittleVersion = "0.1.0"

@@ -33,7 +33,7 @@ struct BundleCommand: ParsableCommand {
         @Option(name: .shortAndLong, help: "Bundle to write (FILE.tar.zst); replaced atomically.") var output: String
         @Option(help: "zstd level, 1...22.") var level: Int = 3
         @Option(help: "zstd worker threads, 0...64 (0: the calling thread). Part of the output's identity.")
-        var threads: Int = 0
+        var threads: Int = 1
         @Option(help: "dataset, model or experiment (default: from DIR's manifest.json, else guessed).")
         var kind: BundleKind?
 
@@ -50,10 +50,10 @@ struct BundleCommand: ParsableCommand {
             let written = try BundleWriter.pack(
                 directory: directory, manifest: manifest, to: output,
                 compression: CompressionOptions(level: level, threads: threads))
-            let size = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int64) ?? 0
+            let size = ((try? FileManager.default.attributesOfItem(atPath: output))?[.size] as? Int64) ?? 0
             print(
                 "packed \(written.entries.count) files (\(formatBytes(written.totalSize))) into \(output) "
-                    + "(\(formatBytes(size ?? 0)), \(written.kind.rawValue), \(String(format: "%.1fs", Date().timeIntervalSince(start))))")
+                    + "(\(formatBytes(size)), \(written.kind.rawValue), \(String(format: "%.1fs", Date().timeIntervalSince(start))))")
         }
 
         /// The manifest fields for DIR: from its manifest.json, else from what it holds.
@@ -153,7 +153,7 @@ struct BundleCommand: ParsableCommand {
     }
 }
 
-extension BundleKind: ExpressibleByArgument {}
+extension BundleKind: @retroactive ExpressibleByArgument {}
 
 /// "1.5 MB", "812 B".
 func formatBytes(_ n: Int64) -> String {

@@ -49,7 +49,7 @@ struct DatasetsCommand: ParsableCommand {
         @Option(help: "Directory to write NAME.tar.zst into (default: $BRITTLE_DATA_DIR or ~/.local/share/brittle/datasets).")
         var to: String?
         @Option(help: "zstd level, 1...22.") var level: Int = 3
-        @Option(help: "zstd worker threads, 0...64.") var threads: Int = 0
+        @Option(help: "zstd worker threads, 0...64.") var threads: Int = 1
 
         func run() throws {
             let recipe = try DatasetCatalog.recipe(named: name)

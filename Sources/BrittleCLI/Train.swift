@@ -32,6 +32,18 @@ struct Train: ParsableCommand {
             help: "Transform plugin, as ID or ID:key=value,key=value (repeatable; applied in order).")
     var transforms: [String] = []
 
+    @Option(help: "Adversarial training (Madry et al.): attack plugin that replaces each batch by its adversarial version.")
+    var adversarial: String?
+
+    @Option(name: .customLong("attack-opt"), help: "Parameter key=value of the --adversarial attack (repeatable), e.g. epsilon=1.0.")
+    var attackOptions: [String] = []
+
+    @Option(help: "Fraction of each batch replaced by adversarial examples (1 = Madry: only adversarial).")
+    var adversarialFraction: Double = 1
+
+    @Option(help: "Held-out test images for the per-epoch clean/robust monitor (default: 1000 with --adversarial, else 0).")
+    var monitor: Int?
+
     @Option(help: "Training epochs.") var epochs: Int = 10
     @Option(help: "Mini-batch size.") var batchSize: Int = 128
     @Option(name: .customLong("lr"), help: "Base learning rate.") var learningRate: Float = 0.05
@@ -59,6 +71,12 @@ struct Train: ParsableCommand {
             throw ValidationError("--out \(out) is an existing file; give a directory (it is created if missing)")
         }
         _ = try parsePairs(archOptions, flag: "--arch-opt")
+        _ = try parsePairs(attackOptions, flag: "--attack-opt")
+        if adversarial == nil && !attackOptions.isEmpty { throw ValidationError("--attack-opt needs --adversarial ATTACK") }
+        guard adversarialFraction > 0 && adversarialFraction <= 1 else {
+            throw ValidationError("--adversarial-fraction must be in (0, 1], got \(adversarialFraction)")
+        }
+        if let m = monitor, m < 0 { throw ValidationError("--monitor must be non-negative, got \(m)") }
         for spec in transforms {
             do { _ = try parseTransformSpec(spec) } catch { throw ValidationError("--transform: \(error)") }
         }
@@ -74,6 +92,12 @@ struct Train: ParsableCommand {
             let (id, text) = try parseTransformSpec(spec)
             let t = try Registry.shared.transform(id)
             return (spec, t, try t.configuration(text))
+        }
+        var adversary: (plugin: any AttackPlugin, config: Configuration, attack: any Attack)?
+        if let adversarial {
+            let p = try Registry.shared.attack(adversarial)
+            let cfg = try p.configuration(try parsePairs(attackOptions, flag: "--attack-opt"))
+            adversary = (p, cfg, try p.makeAttack(cfg))
         }
         for (spec, t, _) in transformSteps where !t.preservesLabels {
             throw ValidationError("--transform \(spec): \(t.id) changes labels or counts; build a dataset with it first, not per batch")
@@ -107,20 +131,50 @@ struct Train: ParsableCommand {
         note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads"
              + (transforms.isEmpty ? "" : ", transforms: \(transforms.joined(separator: " "))"))
         let start = Date()
-        let augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = augmentations.isEmpty ? nil : { batch, s in
+        let attackStep = adversary.map { adversarialBatches(model: model, attack: $0.attack, fraction: adversarialFraction) }
+        let augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = augmentations.isEmpty && attackStep == nil ? nil : { batch, s in
             var b = batch
             for (_, t, cfg) in augmentations { b = try t.apply(b, configuration: cfg, context: TransformContext(seed: s)) }
+            if let attackStep { b = try attackStep(b, s) }
             return b
+        }
+        let monitorSize = min(testSet.count, monitor ?? (adversary == nil ? 0 : 1000))
+        var robustMonitor: RobustMonitor?
+        if let adversary, monitorSize > 0 {
+            let held = testSet.subset(Array(0..<monitorSize))
+            let label = "\(adversary.plugin.id) \(adversary.config.description)"
+            var attacks: [(String, any Attack)] = [(label, adversary.attack)]
+            var pair: (fgsm: String, pgd: String)?
+            // Watch a 10-step PGD of the same norm and budget too; for FGSM training it is the
+            // catastrophic-overfitting detector.
+            let tm = adversary.attack.threatModel
+            let pgdID = tm.norm == .l2 ? "pgd-l2" : "pgd-linf"
+            if adversary.plugin.id != pgdID, let pgd = try? Registry.shared.attack(pgdID) {
+                let cfg = try pgd.configuration(["epsilon": "\(tm.epsilon)", "steps": "10", "lower-bound": "\(tm.lowerBound)", "upper-bound": "\(tm.upperBound)"])
+                let pgdLabel = "\(pgdID) epsilon=\(tm.epsilon) steps=10"
+                attacks.append((pgdLabel, try pgd.makeAttack(cfg)))
+                if adversary.plugin.id == "fgsm" { pair = (label, pgdLabel) }
+            }
+            robustMonitor = RobustMonitor(images: held.images, labels: held.labels, attacks: attacks, overfitPair: pair)
+            note("adversarial training with \(label) (fraction \(adversarialFraction)); monitoring \(monitorSize) held-out test images")
         }
         let history = try BrittleExperiments.train(model, on: trainSet, configuration: c, test: testSet, augment: augment) { m in
             note(String(format: "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %.1fs",
                         m.epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? 0), m.imagesPerSecond, m.seconds))
+            if let robustMonitor {
+                let e = robustMonitor.observe(model, epoch: m.epoch)
+                note("  held-out: clean \(String(format: "%.2f%%", 100 * e.cleanAccuracy))"
+                     + e.robustAccuracy.keys.sorted().map { "; \($0): \(String(format: "%.2f%%", 100 * e.robustAccuracy[$0]!))" }.joined())
+                if let w = e.warning { note("  WARNING: \(w)") }
+            }
         }
         let testAccuracy = history.last?.testAccuracy ?? accuracy(model, on: testSet)
         try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName))
         let record = TrainRecord(
             command: "train", architecture: arch, architectureVersion: archPlugin.version, architectureOptions: archConfig.text,
-            transforms: transforms, dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
+            transforms: transforms,
+            adversarial: adversary.map { AdversarialRecord(attack: $0.plugin.id, attackVersion: $0.plugin.version, configuration: $0.config.text, fraction: adversarialFraction) },
+            robustMonitor: robustMonitor?.history ?? [], dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
             threads: Parallel.threads, configuration: c, epochs: history, testAccuracy: testAccuracy,
             seconds: Date().timeIntervalSince(start), brittleVersion: brittleVersion)
         try writeAtomically(try prettyJSON(record), to: (out as NSString).appendingPathComponent("metrics.json"))
@@ -134,6 +188,8 @@ struct TrainRecord: Codable {
     var architectureVersion: String
     var architectureOptions: [String: String]
     var transforms: [String]
+    var adversarial: AdversarialRecord?
+    var robustMonitor: [RobustMonitorEntry]
     var dataset: String
     var trainImages: Int
     var testImages: Int
@@ -143,6 +199,13 @@ struct TrainRecord: Codable {
     var testAccuracy: Float
     var seconds: Double
     var brittleVersion: String
+}
+
+struct AdversarialRecord: Codable {
+    var attack: String
+    var attackVersion: String
+    var configuration: [String: String]
+    var fraction: Double
 }
 
 /// Writes `data` to a temporary name beside `path` and renames it into place.

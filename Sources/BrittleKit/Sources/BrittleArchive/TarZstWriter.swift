@@ -20,8 +20,8 @@ public struct CompressionOptions: Sendable, Equatable {
     /// for the same thread count (0 and >= 1 differ), so it is pinned, never "all cores".
     public var threads: Int
 
-    /// Level 3 on the calling thread unless told otherwise.
-    public init(level: Int = 3, threads: Int = 0) {
+    /// Level 3 with one zstd worker thread (compression overlaps reading and hashing) unless told otherwise.
+    public init(level: Int = 3, threads: Int = 1) {
         self.level = level
         self.threads = threads
     }
