@@ -10,7 +10,7 @@ struct BrittleBenchCommand: ParsableCommand {
             Results on shared VMs are noisy: every subcommand interleaves the contenders and \
             keeps the best of several batches.
             """,
-        subcommands: [GEMMBench.self, TrainBench.self, BundleBench.self])
+        subcommands: [GEMMBench.self, TrainBench.self, AttackBench.self, BundleBench.self])
 }
 
 BrittleBenchCommand.main()
