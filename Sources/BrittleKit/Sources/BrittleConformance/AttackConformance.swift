@@ -133,6 +133,41 @@ public enum AttackConformance {
             let out = runAttack(a, on: m, inputs: x, goal: .targeted(TargetLabels((0..<4).map { $0 % classes })), exampleSeeds: seeds(4))
             r.expect(out.predictions.allSatisfy { $0 >= 0 && $0 < classes }, "bad predictions with \(classes) classes (#17)")
         }
+        // #10: with best tracking, robust accuracy never rises with more steps (at a fixed step
+        // size, so shorter runs' iterates are a prefix of longer ones) or more restarts; #7: a
+        // targeted attack's hit rate rises with steps.
+        if names.contains("steps") && names.contains("step-size") {
+            let m = smallConvModel(inputShape: shape, classes: 10, seed: 16)
+            let x = randomImages(24, shape, lo: tm.lowerBound, hi: tm.upperBound, seed: 17)
+            let y = m.predict(x)
+            let step = String(Double(tm.epsilon) / 4)
+            func robust(_ extra: [String: String]) -> Int? {
+                guard let a = attack(extra.merging(["step-size": step]) { $1 }) else { return nil }
+                let out = runAttack(a, on: m, inputs: x, goal: .untargeted(TrueLabels(y)), exampleSeeds: seeds(24))
+                return zip(out.predictions, y).filter { $0 == $1 }.count
+            }
+            let bySteps = [1, 3, 9].compactMap { robust(["steps": "\($0)"]) }
+            r.expect(bySteps == bySteps.sorted(by: >), "robust accuracy rose with more steps: \(bySteps) correct of 24 at 1/3/9 steps (#10)")
+            if names.contains("restarts") && names.contains("random-start") {
+                let byRestarts = [1, 3].compactMap { robust(["steps": "2", "random-start": "true", "restarts": "\($0)"]) }
+                r.expect(byRestarts == byRestarts.sorted(by: >), "robust accuracy rose with more restarts: \(byRestarts) (#10)")
+            }
+            // Targets: each example's runner-up class (a random model may never predict some
+            // classes at all, whatever the input).
+            let z = m.logits(x)
+            let targets = (0..<24).map { i -> Int in
+                (0..<10).filter { $0 != y[i] }.max { z.scalars[i * 10 + $0] < z.scalars[i * 10 + $1] }!
+            }
+            // A budget that covers the box (random models need it to reach a chosen class).
+            let big = tm.norm == .linf ? Double(tm.upperBound - tm.lowerBound) : Double(tm.upperBound - tm.lowerBound) * Double(x.itemSize).squareRoot()
+            let hits = [1, 4, 16].compactMap { steps -> Int? in
+                guard let a = attack(["steps": "\(steps)", "step-size": String(big / 8), "epsilon": String(big)]) else { return nil }
+                let out = runAttack(a, on: m, inputs: x, goal: .targeted(TargetLabels(targets)), exampleSeeds: seeds(24))
+                return zip(out.predictions, targets).filter { $0 == $1 }.count
+            }
+            r.expect(hits == hits.sorted() && (hits.last ?? 0) > (hits.first ?? 0),
+                     "targeted hit rate does not rise with steps: \(hits) of 24 at 1/4/16 steps (#7: is the targeted sign inverted?)")
+        }
         return r.failures
     }
 
