@@ -35,8 +35,8 @@ bin="$(locked swift build -c release --show-bin-path)" || { fail "swift build --
 lib="$bin/libBrittleKit.so"
 executables=(brittle brittle-bench)
 # Module manglings of the kit's Swift modules (length-prefixed names), plus the C shim's symbol.
-kit_modules=(11BrittleGEMM 9BrittleNN 9BrittleIO)
-kit_modules_re='11BrittleGEMM|9BrittleNN|9BrittleIO'
+kit_modules=(11BrittleGEMM 9BrittleNN 9BrittleIO 14BrittlePlugins 18BrittleConformance 14BrittleArchive 15BrittleDatasets)
+kit_modules_re='11BrittleGEMM|9BrittleNN|9BrittleIO|14BrittlePlugins|18BrittleConformance|14BrittleArchive|15BrittleDatasets'
 kit_pattern="$kit_modules_re|brittle_shims_version"
 
 echo "== (a) layout: one copy of the kit, in $lib"

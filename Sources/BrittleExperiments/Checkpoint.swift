@@ -1,6 +1,7 @@
 // Model checkpoints: the weights and batch-norm buffers in one safetensors file (loadable by
 // Python's `safetensors` / PyTorch), with the architecture id, its configuration, the input
 // shape and the class count in the file's metadata so the model can be rebuilt from it alone.
+import BrittleArchive
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
@@ -26,9 +27,19 @@ public enum Checkpoint {
     }
 
     /// Rebuilds the model a checkpoint describes (through the architecture plugin it names, in
-    /// `registry`) and loads its tensors. `path` is the .safetensors file or a run directory
-    /// holding `model.safetensors`.
+    /// `registry`) and loads its tensors. `path` is the .safetensors file, a run directory
+    /// holding `model.safetensors`, or a bundle (.tar.zst) holding one: the bundle is verified
+    /// against its manifest while it is unpacked into a temporary directory.
     public static func load(_ path: String, registry: Registry = .shared) throws -> Classifier {
+        if path.hasSuffix(".tar.zst") {
+            let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-model-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+            defer { try? FileManager.default.removeItem(atPath: tmp) }
+            let manifest = try BundleReader.unpack(path, to: tmp)
+            guard let entry = manifest.entries.first(where: { ($0.path as NSString).lastPathComponent == fileName }) else {
+                throw DataError("bundle \(path) holds no \(fileName): pack a run directory written by `brittle train`")
+            }
+            return try load((tmp as NSString).appendingPathComponent(entry.path), registry: registry)
+        }
         var isDir: ObjCBool = false
         var file = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {

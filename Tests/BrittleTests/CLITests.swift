@@ -276,6 +276,20 @@ final class CLITests: XCTestCase {
         let byFile = try brittle(["evaluate", "--model", out + "/model.safetensors", "--test-limit", "500"])
         assertSuccess(byFile)
         XCTAssertEqual(percentage(after: "clean test accuracy:", in: byFile.stdout), trained, byFile.transcript)
+
+        // The run packed as an experiment bundle evaluates directly, to the same figure...
+        let bundle = path("mlp.tar.zst")
+        assertSuccess(try brittle(["bundle", "pack", out, "-o", bundle]))
+        let byBundle = try brittle(["evaluate", "--model", bundle, "--test-limit", "500"])
+        assertSuccess(byBundle)
+        XCTAssertEqual(percentage(after: "clean test accuracy:", in: byBundle.stdout), trained, byBundle.transcript)
+        // ...and a corrupted one is refused with the problem named, not loaded.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        bytes[bytes.count / 2] ^= 0xFF
+        let corrupt = path("corrupt.tar.zst")
+        try bytes.write(to: URL(fileURLWithPath: corrupt))
+        let refused = try brittle(["evaluate", "--model", corrupt, "--test-limit", "500"])
+        assertCleanFailure(refused, mentions: ["corrupt.tar.zst"])
     }
 
     func testSameSeedGivesIdenticalModelBytesAndAnotherSeedDoesNot() throws {

@@ -1,0 +1,192 @@
+// Line plots: series of (x, y) points joined by lines with a marker at each point, on axes with
+// 1-2-5 ticks, labels, a title, a legend and optional horizontal reference lines ("chance").
+// Used for robust accuracy against epsilon. Non-finite points are skipped and break the line.
+import Foundation
+
+/// One (x, y) data point.
+public struct PlotPoint: Sendable, Equatable {
+    public var x: Double
+    public var y: Double
+    public init(_ x: Double, _ y: Double) {
+        self.x = x
+        self.y = y
+    }
+    var isFinite: Bool { x.isFinite && y.isFinite }
+}
+
+/// A horizontal line across a plot at a fixed y, labelled at its right end (e.g. "chance").
+public struct ReferenceLine: Sendable, Equatable {
+    public var y: Double
+    public var label: String
+    public var style: LineStyle
+    public init(y: Double, label: String, style: LineStyle = .dashed) {
+        self.y = y
+        self.label = label
+        self.style = style
+    }
+}
+
+/// A line plot written to PNG.
+///
+/// ```swift
+/// var plot = LinePlot(title: "Robust accuracy, PGD-L2", xAxis: PlotAxis("epsilon (L2)"),
+///                     yAxis: PlotAxis("accuracy (%)", range: 0...100))
+/// plot.series.append(.init("standard", x: [0, 0.5, 1], y: [92, 40, 11]))
+/// plot.referenceLines = [ReferenceLine(y: 10, label: "chance")]
+/// try plot.write(to: "runs/cnn/robust.png")
+/// ```
+public struct LinePlot: Sendable {
+    /// One named series.
+    public struct Series: Sendable {
+        public var name: String
+        /// Drawn in this order; points with a non-finite coordinate are skipped and split the line.
+        public var points: [PlotPoint]
+        /// `nil`: the palette colour of the series' index.
+        public var color: FigureColor?
+        /// `nil`: the marker cycle's shape for the series' index.
+        public var marker: MarkerShape?
+        public var showsMarkers: Bool
+        public var lineStyle: LineStyle
+
+        /// A series from parallel x and y arrays (the shorter one sets the length).
+        public init(
+            _ name: String, x: [Double], y: [Double], color: FigureColor? = nil, marker: MarkerShape? = nil,
+            showsMarkers: Bool = true, lineStyle: LineStyle = .solid
+        ) {
+            self.init(
+                name, points: zip(x, y).map { PlotPoint($0, $1) }, color: color, marker: marker,
+                showsMarkers: showsMarkers, lineStyle: lineStyle)
+        }
+
+        /// A series from points.
+        public init(
+            _ name: String, points: [PlotPoint], color: FigureColor? = nil, marker: MarkerShape? = nil,
+            showsMarkers: Bool = true, lineStyle: LineStyle = .solid
+        ) {
+            self.name = name
+            self.points = points
+            self.color = color
+            self.marker = marker
+            self.showsMarkers = showsMarkers
+            self.lineStyle = lineStyle
+        }
+    }
+
+    public var title: String
+    public var xAxis: PlotAxis
+    public var yAxis: PlotAxis
+    public var series: [Series]
+    public var referenceLines: [ReferenceLine]
+    public var legend: LegendPosition
+    /// Image size in pixels.
+    public var width: Int
+    public var height: Int
+
+    /// A plot; add series before writing.
+    public init(
+        title: String = "", xAxis: PlotAxis = PlotAxis(), yAxis: PlotAxis = PlotAxis(), series: [Series] = [],
+        referenceLines: [ReferenceLine] = [], legend: LegendPosition = .automatic, width: Int = 800,
+        height: Int = 520
+    ) {
+        self.title = title
+        self.xAxis = xAxis
+        self.yAxis = yAxis
+        self.series = series
+        self.referenceLines = referenceLines
+        self.legend = legend
+        self.width = width
+        self.height = height
+    }
+
+    func color(_ i: Int) -> FigureColor { series[i].color ?? .palette(i) }
+    func marker(_ i: Int) -> MarkerShape { series[i].marker ?? .cycle(i) }
+
+    /// Draws the plot and writes it to `path` as PNG, atomically.
+    public func write(to path: String) throws {
+        try render().writePNG(to: path)
+    }
+
+    func render() throws -> Canvas {
+        let canvas = try Canvas(width: width, height: height, figure: "LinePlot")
+        let finite = series.flatMap { $0.points.filter(\.isFinite) }
+        let xs = finite.map(\.x)
+        let ys = finite.map(\.y) + referenceLines.map(\.y).filter(\.isFinite)
+        let legendBox = Legend(
+            entries: series.indices.map {
+                LegendEntry(
+                    label: series[$0].name, color: color($0), marker: series[$0].showsMarkers ? marker($0) : nil,
+                    line: series[$0].lineStyle)
+            })
+        let (frame, position) = layoutWithLegend(
+            canvas: canvas, legend: legendBox, position: legend,
+            makeFrame: {
+                PlotFrame(
+                    canvas: canvas, title: title, x: .numeric(xAxis, data: xs), y: yAxis, yData: ys,
+                    outsideLegendWidth: $0)
+            },
+            obstacles: { f in obstacles(in: f) })
+        frame.drawGrid()
+        canvas.clipped(to: frame.plot) {
+            for r in referenceLines where r.y.isFinite {
+                let y = Canvas.crisp(frame.py(r.y))
+                canvas.line(
+                    from: (frame.plot.x, y), to: (frame.plot.maxX, y), color: .reference, lineWidth: 1.5, style: r.style)
+                canvas.text(
+                    r.label, x: frame.plot.maxX - 6, y: y - 4, size: 11, color: .reference, anchor: .end,
+                    baseline: .bottom)
+            }
+        }
+        canvas.clipped(to: frame.dataClip) {
+            for i in series.indices {
+                for run in runs(series[i].points) {
+                    canvas.polyline(
+                        run.map { (frame.px($0.x), frame.py($0.y)) }, color: color(i), lineWidth: 2,
+                        style: series[i].lineStyle)
+                }
+            }
+            for i in series.indices where series[i].showsMarkers {
+                for p in series[i].points where p.isFinite {
+                    canvas.marker(marker(i), x: frame.px(p.x), y: frame.py(p.y), size: 9, color: color(i))
+                }
+            }
+        }
+        frame.drawAxes()
+        frame.drawLegend(legendBox, at: position)
+        return canvas
+    }
+
+    /// Maximal runs of consecutive finite points.
+    func runs(_ points: [PlotPoint]) -> [[PlotPoint]] {
+        var out: [[PlotPoint]] = [[]]
+        for p in points {
+            if p.isFinite { out[out.count - 1].append(p) } else if !out[out.count - 1].isEmpty { out.append([]) }
+        }
+        return out.filter { !$0.isEmpty }
+    }
+
+    /// Pixel positions a legend should not cover: markers, points along the lines, the reference
+    /// lines and their labels.
+    func obstacles(in f: PlotFrame) -> [(Double, Double)] {
+        var pts: [(Double, Double)] = []
+        for s in series {
+            for run in runs(s.points) {
+                var prev: (Double, Double)? = nil
+                for p in run {
+                    let q = (f.px(p.x), f.py(p.y))
+                    if let a = prev {
+                        let n = max(1, Int((hypot(q.0 - a.0, q.1 - a.1) / 4).rounded(.up)))
+                        for k in 1..<n { pts.append((a.0 + (q.0 - a.0) * Double(k) / Double(n), a.1 + (q.1 - a.1) * Double(k) / Double(n))) }
+                    }
+                    pts.append(q)
+                    prev = q
+                }
+            }
+        }
+        for r in referenceLines where r.y.isFinite {
+            let y = f.py(r.y)
+            pts += stride(from: f.plot.x, through: f.plot.maxX, by: 4).map { ($0, y) }
+            pts += stride(from: f.plot.maxX - 80, through: f.plot.maxX, by: 4).map { ($0, y - 10) }
+        }
+        return pts
+    }
+}
