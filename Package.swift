@@ -36,8 +36,15 @@ let package = Package(
         // Training, evaluation and checkpoints: what the CLI runs, testable without the CLI.
         .target(
             name: "BrittleExperiments",
-            dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
+            dependencies: ["BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit")],
             path: "Sources/BrittleExperiments"),
+        // Figures (PNG image grids and plots) through Debian's cairo; host side only.
+        .systemLibrary(
+            name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .target(
+            name: "BrittleFigures",
+            dependencies: ["CCairo", .product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Sources/BrittleFigures"),
         .executableTarget(
             name: "BrittleCLI",
             dependencies: [
@@ -56,7 +63,9 @@ let package = Package(
             path: "Benchmarks/BrittleBench"),
         .testTarget(
             name: "BrittleTests",
-            dependencies: ["BrittleExperiments", .product(name: "BrittleKit", package: "BrittleKit")],
+            dependencies: [
+                "BrittleExperiments", "BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit"),
+            ],
             path: "Tests/BrittleTests"),
     ],
     swiftLanguageModes: [.v5]

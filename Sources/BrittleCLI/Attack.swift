@@ -3,6 +3,7 @@
 // runs), clean and adversarial predictions, and a JSON summary of the run.
 import ArgumentParser
 import BrittleExperiments
+import BrittleFigures
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
@@ -15,7 +16,8 @@ struct AttackCommand: ParsableCommand {
         discussion: """
             Writes OUT/adversarial.npy (float32, N x C x H x W), OUT/original.npy, OUT/labels.npy \
             (true classes), OUT/targets.npy (targeted runs), OUT/predictions_clean.npy, \
-            OUT/predictions_adversarial.npy and OUT/attack.json (configuration and figures).
+            OUT/predictions_adversarial.npy, OUT/attack.json (configuration and figures) and \
+            OUT/examples.png (originals, amplified perturbations, adversarial images with predictions).
             Example: brittle attack --model runs/cnn --attack pgd-linf --attack-opt epsilon=0.1 --test-limit 64 --out runs/cnn/adv
             """)
 
@@ -110,6 +112,16 @@ struct AttackCommand: ParsableCommand {
                 : "fraction of all examples whose adversarial prediction equals the target",
             seconds: seconds, seed: seed)
         try writeAtomically(try prettyJSON(record), to: path("attack.json"))
+        // Originals, amplified perturbations and adversarial images with predictions (first 8).
+        let shown = Array(0..<min(8, n))
+        let names = test.classNames
+        func name(_ c: Int) -> String { c < names.count ? names[c] : String(c) }
+        let grid = try ImageGrid.attackExamples(
+            originals: test.images.gather(shown), adversarial: adv.gather(shown),
+            labels: shown.map { i in name(test.labels[i]) + (targets.map { " -> " + name($0[i]) } ?? "") },
+            predictions: shown.map { name(predictions[$0]) },
+            title: "\(plugin.id): \(config.description)")
+        try grid.write(to: path("examples.png"))
         print(String(format: "%@ on %d images: clean %.2f%%, adversarial (vs true labels) %.2f%%, %@ success %.2f%%  -> %@",
                      plugin.id, n, 100 * record.cleanAccuracy, 100 * robust, targeted == nil ? "untargeted" : "targeted", 100 * success, out))
     }

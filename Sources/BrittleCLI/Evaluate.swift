@@ -3,6 +3,7 @@
 // projection and scoring).
 import ArgumentParser
 import BrittleExperiments
+import BrittleFigures
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
@@ -40,8 +41,8 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Seed of the attack's random starts.")
     var seed: UInt64 = 0
 
-    @Option(help: "Write the results as JSON to this file.")
-    var json: String?
+    @Option(help: "Directory for robustness.json and the robust-accuracy-vs-epsilon curve robustness.png (default with --attack: MODEL_DIR/evaluation-ATTACK, or ./evaluation-ATTACK for a file or bundle).")
+    var out: String?
 
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
@@ -103,12 +104,27 @@ struct Evaluate: ParsableCommand {
             print(String(format: "%-10@ %9.2f%%   %17.2f%%   %7.1f   %@", "\(a.threatModel.epsilon)" as NSString,
                          100 * r.robustAccuracy, 100 * r.successOnCorrect, r.seconds, c.description))
         }
-        if let json {
-            let record = EvaluationRecord(model: model, architecture: m.architecture, dataset: testSet.name,
-                                          examples: testSet.count, cleanAccuracy: acc, rows: rows)
-            try writeAtomically(try prettyJSON(record), to: json)
-            print("results: \(json)")
-        }
+        var isDirectory: ObjCBool = false
+        let modelIsDirectory = FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) && isDirectory.boolValue
+        let dir = out ?? (modelIsDirectory ? (model as NSString).appendingPathComponent("evaluation-\(attackPlugin.id)") : "evaluation-\(attackPlugin.id)")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let record = EvaluationRecord(model: model, architecture: m.architecture, dataset: testSet.name,
+                                      examples: testSet.count, cleanAccuracy: acc, rows: rows)
+        let jsonPath = (dir as NSString).appendingPathComponent("robustness.json")
+        try writeAtomically(try prettyJSON(record), to: jsonPath)
+        // Robust accuracy against epsilon, with the clean accuracy at epsilon 0.
+        let points = [(0.0, Double(acc))] + rows.map { (Double($0.configuration["epsilon"] ?? "0") ?? 0, Double($0.result.robustAccuracy)) }
+        let sorted = points.sorted { $0.0 < $1.0 }
+        let norm = (try? attackPlugin.makeAttack(configs[0]).threatModel.norm.rawValue.uppercased().replacingOccurrences(of: "LINF", with: "Linf")) ?? ""
+        let plot = LinePlot(
+            title: "Robust accuracy under \(attackPlugin.id) (\(m.architecture), \(testSet.count) test images)",
+            xAxis: PlotAxis("epsilon (\(norm), pixel units)", includesZero: true),
+            yAxis: PlotAxis("accuracy (%)", range: 0...100),
+            series: [.init(m.architecture, x: sorted.map { $0.0 }, y: sorted.map { 100 * $0.1 })],
+            referenceLines: [ReferenceLine(y: 100 / Double(m.classCount), label: "chance")])
+        let plotPath = (dir as NSString).appendingPathComponent("robustness.png")
+        try plot.write(to: plotPath)
+        print("results: \(jsonPath), curve: \(plotPath)")
     }
 }
 

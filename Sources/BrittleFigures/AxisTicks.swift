@@ -19,8 +19,10 @@ public struct AxisTicks: Equatable, Sendable {
     public static func covering(_ minimum: Double, _ maximum: Double, targetCount: Int = 6) -> AxisTicks {
         let (lo, hi) = widened(minimum, maximum)
         let step = niceStep(span: hi - lo, targetCount: targetCount)
-        let lower = (lo / step - 1e-9).rounded(.down) * step
-        let upper = (hi / step + 1e-9).rounded(.up) * step
+        // The tolerance keeps data already on a multiple (0, or 0.6 = 3 * 0.2 + 1 ulp) from
+        // growing the axis by a whole step.
+        let lower = (lo / step + 1e-9).rounded(.down) * step
+        let upper = (hi / step - 1e-9).rounded(.up) * step
         return AxisTicks(lower: lower, upper: upper, step: step, values: multiples(of: step, in: lower, upper))
     }
 
@@ -46,11 +48,12 @@ public struct AxisTicks: Equatable, Sendable {
     /// Decimals needed to tell ticks apart: none for steps >= 1, one for 0.1 or 0.2 or 0.5, ...
     public var fractionDigits: Int { max(0, -Int((log10(step) + 1e-9).rounded(.down))) }
 
-    /// `value` formatted with `fractionDigits` decimals ("-0" shown as "0").
+    /// `value` formatted with `fractionDigits` decimals, with a typographic minus ("−0.5");
+    /// "-0" is shown as "0".
     public func label(_ value: Double) -> String {
-        if abs(value) >= 1e7 { return String(format: "%g", value) }
-        let s = String(format: "%.\(fractionDigits)f", value)
-        return Double(s) == 0 ? String(format: "%.\(fractionDigits)f", 0.0) : s
+        var s = abs(value) >= 1e7 ? String(format: "%g", value) : String(format: "%.\(fractionDigits)f", value)
+        if Double(s) == 0 { s = String(format: "%.\(fractionDigits)f", 0.0) }
+        return s.replacingOccurrences(of: "-", with: "\u{2212}")
     }
 
     private static func multiples(of step: Double, in lo: Double, _ hi: Double) -> [Double] {
@@ -67,7 +70,8 @@ public struct AxisTicks: Equatable, Sendable {
             if b.isFinite { return widened(b, b) }
             return (0, 1)
         }
-        let lo = min(a, b), hi = max(a, b)
+        let lo = min(a, b)
+        let hi = max(a, b)
         if hi - lo > 1e-12 * max(1, abs(lo), abs(hi)) { return (lo, hi) }
         let pad = lo == 0 ? 1 : abs(lo) * 0.1
         return (lo - pad, hi + pad)

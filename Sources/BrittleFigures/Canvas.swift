@@ -26,19 +26,6 @@ struct Rect: Equatable {
     func insetBy(_ d: Double) -> Rect { Rect(x: x + d, y: y + d, width: width - 2 * d, height: height - 2 * d) }
 }
 
-/// Line dash patterns.
-public enum LineStyle: Sendable, Equatable {
-    case solid, dashed, dotted
-
-    var pattern: [Double] {
-        switch self {
-        case .solid: return []
-        case .dashed: return [7, 4]
-        case .dotted: return [2, 3]
-        }
-    }
-}
-
 /// A white RGB24 cairo surface plus its context. Not thread-safe; one per figure.
 final class Canvas {
     /// Family asked of cairo's toy text API; fontconfig substitutes a sans face if it is missing.

@@ -5,7 +5,9 @@ import Foundation
 
 /// The pixels of a PNG file, decoded by cairo. Row-major, (0, 0) is the top-left pixel.
 public struct DecodedPNG: Sendable {
+    /// Width in pixels.
     public let width: Int
+    /// Height in pixels.
     public let height: Int
     /// `width * height` pixels, row-major. Alpha, if any, is composited over white.
     public let pixels: [RGBPixel]
@@ -34,7 +36,9 @@ public struct DecodedPNG: Sendable {
             let row = (base + y * stride).bindMemory(to: UInt32.self, capacity: w)
             for x in 0..<w {
                 let v = row[x]
-                var r = Int((v >> 16) & 0xff), g = Int((v >> 8) & 0xff), b = Int(v & 0xff)
+                var r = Int((v >> 16) & 0xff)
+                var g = Int((v >> 8) & 0xff)
+                var b = Int(v & 0xff)
                 if hasAlpha {
                     // cairo stores premultiplied alpha: over white, c + (255 - a).
                     let a = Int(v >> 24)

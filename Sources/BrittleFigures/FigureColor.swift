@@ -4,8 +4,11 @@
 
 /// An opaque RGB colour with components in [0, 1].
 public struct FigureColor: Equatable, Hashable, Sendable {
+    /// Red component in [0, 1].
     public var red: Double
+    /// Green component in [0, 1].
     public var green: Double
+    /// Blue component in [0, 1].
     public var blue: Double
 
     /// A colour from components in [0, 1].
@@ -28,7 +31,9 @@ public struct FigureColor: Equatable, Hashable, Sendable {
         return RGBPixel(red: q(red), green: q(green), blue: q(blue))
     }
 
+    /// Background.
     public static let white = FigureColor(hex: 0xffffff)
+    /// Black.
     public static let black = FigureColor(hex: 0x000000)
     /// Text and axes.
     public static let ink = FigureColor(hex: 0x222222)
@@ -54,10 +59,14 @@ public struct FigureColor: Equatable, Hashable, Sendable {
 
 /// One 8-bit RGB pixel of a PNG.
 public struct RGBPixel: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// Red, 0-255.
     public var red: UInt8
+    /// Green, 0-255.
     public var green: UInt8
+    /// Blue, 0-255.
     public var blue: UInt8
 
+    /// A pixel from its components.
     public init(red: UInt8, green: UInt8, blue: UInt8) {
         self.red = red
         self.green = green
@@ -67,5 +76,6 @@ public struct RGBPixel: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// A gray pixel.
     public init(gray: UInt8) { self.init(red: gray, green: gray, blue: gray) }
 
+    /// "rgb(r, g, b)".
     public var description: String { "rgb(\(red), \(green), \(blue))" }
 }

@@ -14,6 +14,7 @@ public enum FigureError: Error, Equatable, CustomStringConvertible, LocalizedErr
     /// A PNG could not be read back (for `DecodedPNG`).
     case readFailed(path: String, status: String)
 
+    /// The message, naming the figure or path and the cause.
     public var description: String {
         switch self {
         case .invalidInput(let figure, let reason):
@@ -27,5 +28,6 @@ public enum FigureError: Error, Equatable, CustomStringConvertible, LocalizedErr
         }
     }
 
+    /// Same as `description`.
     public var errorDescription: String? { description }
 }

@@ -6,6 +6,7 @@
 public enum LegendPosition: Sendable, Equatable {
     /// The inside corner covering the least data; outside on the right if all corners cover data.
     case automatic
+    /// Inside the axes, in that corner.
     case upperLeft, upperRight, lowerLeft, lowerRight
     /// To the right of the axes (the plot area shrinks to make room).
     case outsideRight
@@ -77,8 +78,10 @@ struct Legend {
         _ position: LegendPosition, plot: Rect, size: (width: Double, height: Double)
     ) -> (x: Double, y: Double) {
         let inset = 8.0
-        let left = plot.x + inset, right = plot.maxX - inset - size.width
-        let top = plot.y + inset, bottom = plot.maxY - inset - size.height
+        let left = plot.x + inset
+        let right = plot.maxX - inset - size.width
+        let top = plot.y + inset
+        let bottom = plot.maxY - inset - size.height
         switch position {
         case .upperLeft: return (left, top)
         case .lowerLeft: return (left, bottom)

@@ -3,22 +3,15 @@
 // Used for robust accuracy against epsilon. Non-finite points are skipped and break the line.
 import Foundation
 
-/// One (x, y) data point.
-public struct PlotPoint: Sendable, Equatable {
-    public var x: Double
-    public var y: Double
-    public init(_ x: Double, _ y: Double) {
-        self.x = x
-        self.y = y
-    }
-    var isFinite: Bool { x.isFinite && y.isFinite }
-}
-
-/// A horizontal line across a plot at a fixed y, labelled at its right end (e.g. "chance").
+/// A horizontal line across a plot at a fixed y, labelled above one end (e.g. "chance").
 public struct ReferenceLine: Sendable, Equatable {
+    /// Height of the line, in data units.
     public var y: Double
+    /// Text above one end of the line (the end that crosses less data).
     public var label: String
+    /// Dash pattern.
     public var style: LineStyle
+    /// A reference line at `y`.
     public init(y: Double, label: String, style: LineStyle = .dashed) {
         self.y = y
         self.label = label
@@ -38,6 +31,7 @@ public struct ReferenceLine: Sendable, Equatable {
 public struct LinePlot: Sendable {
     /// One named series.
     public struct Series: Sendable {
+        /// Name in the legend.
         public var name: String
         /// Drawn in this order; points with a non-finite coordinate are skipped and split the line.
         public var points: [PlotPoint]
@@ -45,7 +39,9 @@ public struct LinePlot: Sendable {
         public var color: FigureColor?
         /// `nil`: the marker cycle's shape for the series' index.
         public var marker: MarkerShape?
+        /// Draw a marker at each point.
         public var showsMarkers: Bool
+        /// Dash pattern of the joining line.
         public var lineStyle: LineStyle
 
         /// A series from parallel x and y arrays (the shorter one sets the length).
@@ -72,14 +68,21 @@ public struct LinePlot: Sendable {
         }
     }
 
+    /// Text above the plot.
     public var title: String
+    /// The horizontal axis.
     public var xAxis: PlotAxis
+    /// The vertical axis (e.g. `PlotAxis("accuracy (%)", range: 0...100)`).
     public var yAxis: PlotAxis
+    /// Drawn in order; colours and markers cycle by index.
     public var series: [Series]
+    /// Horizontal lines such as chance level.
     public var referenceLines: [ReferenceLine]
+    /// Where the legend goes.
     public var legend: LegendPosition
     /// Image size in pixels.
     public var width: Int
+    /// Image height in pixels.
     public var height: Int
 
     /// A plot; add series before writing.
@@ -126,14 +129,25 @@ public struct LinePlot: Sendable {
             },
             obstacles: { f in obstacles(in: f) })
         frame.drawGrid()
+        let dataPoints = obstacles(in: frame, includingReferences: false)
         canvas.clipped(to: frame.plot) {
             for r in referenceLines where r.y.isFinite {
                 let y = Canvas.crisp(frame.py(r.y))
                 canvas.line(
-                    from: (frame.plot.x, y), to: (frame.plot.maxX, y), color: .reference, lineWidth: 1.5, style: r.style)
+                    from: (frame.plot.x, y), to: (frame.plot.maxX, y), color: .reference, lineWidth: 1.5, style: r.style
+                )
+                // The label goes at the end of the line that crosses less data.
+                let w = canvas.textWidth(r.label, size: 11)
+                let h = canvas.lineHeight(size: 11)
+                let right = Rect(x: frame.plot.maxX - 8 - w, y: y - 4 - h, width: w + 4, height: h + 2)
+                let left = Rect(x: frame.plot.x + 4, y: y - 4 - h, width: w + 4, height: h + 2)
+                func covered(_ b: Rect) -> Int {
+                    dataPoints.reduce(0) { $0 + (b.insetBy(-3).contains($1.0, $1.1) ? 1 : 0) }
+                }
+                let atLeft = covered(left) < covered(right)
                 canvas.text(
-                    r.label, x: frame.plot.maxX - 6, y: y - 4, size: 11, color: .reference, anchor: .end,
-                    baseline: .bottom)
+                    r.label, x: atLeft ? frame.plot.x + 6 : frame.plot.maxX - 6, y: y - 4, size: 11,
+                    color: .reference, anchor: atLeft ? .start : .end, baseline: .bottom)
             }
         }
         canvas.clipped(to: frame.dataClip) {
@@ -166,7 +180,7 @@ public struct LinePlot: Sendable {
 
     /// Pixel positions a legend should not cover: markers, points along the lines, the reference
     /// lines and their labels.
-    func obstacles(in f: PlotFrame) -> [(Double, Double)] {
+    func obstacles(in f: PlotFrame, includingReferences: Bool = true) -> [(Double, Double)] {
         var pts: [(Double, Double)] = []
         for s in series {
             for run in runs(s.points) {
@@ -175,16 +189,21 @@ public struct LinePlot: Sendable {
                     let q = (f.px(p.x), f.py(p.y))
                     if let a = prev {
                         let n = max(1, Int((hypot(q.0 - a.0, q.1 - a.1) / 4).rounded(.up)))
-                        for k in 1..<n { pts.append((a.0 + (q.0 - a.0) * Double(k) / Double(n), a.1 + (q.1 - a.1) * Double(k) / Double(n))) }
+                        for k in 1..<n {
+                            pts.append(
+                                (a.0 + (q.0 - a.0) * Double(k) / Double(n), a.1 + (q.1 - a.1) * Double(k) / Double(n)))
+                        }
                     }
                     pts.append(q)
                     prev = q
                 }
             }
         }
-        for r in referenceLines where r.y.isFinite {
+        for r in referenceLines where includingReferences && r.y.isFinite {
             let y = f.py(r.y)
             pts += stride(from: f.plot.x, through: f.plot.maxX, by: 4).map { ($0, y) }
+            // The label sits above one end of the line.
+            pts += stride(from: f.plot.x, through: f.plot.x + 80, by: 4).map { ($0, y - 10) }
             pts += stride(from: f.plot.maxX - 80, through: f.plot.maxX, by: 4).map { ($0, y - 10) }
         }
         return pts

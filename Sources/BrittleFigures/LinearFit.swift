@@ -4,7 +4,9 @@ import Foundation
 
 /// A least-squares line through points.
 public struct LinearFit: Sendable, Equatable {
+    /// dy / dx of the line.
     public var slope: Double
+    /// y at x = 0.
     public var intercept: Double
     /// Pearson's r (NaN when every y is equal).
     public var correlation: Double
@@ -18,7 +20,9 @@ public struct LinearFit: Sendable, Equatable {
         let n = Double(p.count)
         let mx = p.reduce(0) { $0 + $1.x } / n
         let my = p.reduce(0) { $0 + $1.y } / n
-        var sxx = 0.0, sxy = 0.0, syy = 0.0
+        var sxx = 0.0
+        var sxy = 0.0
+        var syy = 0.0
         for q in p {
             sxx += (q.x - mx) * (q.x - mx)
             sxy += (q.x - mx) * (q.y - my)

@@ -5,7 +5,18 @@ import Foundation
 
 /// The shape of a data-point marker.
 public enum MarkerShape: Sendable, Equatable, CaseIterable {
-    case circle, square, triangle, diamond, invertedTriangle, plus
+    /// A filled disc.
+    case circle
+    /// A filled square.
+    case square
+    /// A filled triangle pointing up.
+    case triangle
+    /// A filled square standing on a corner.
+    case diamond
+    /// A filled triangle pointing down.
+    case invertedTriangle
+    /// A thick plus sign.
+    case plus
 
     /// Shape `index` of the automatic cycle.
     public static func cycle(_ index: Int) -> MarkerShape {
@@ -39,7 +50,8 @@ extension Canvas {
             cairo_line_to(cr, x - s, y)
             cairo_close_path(cr)
         case .plus:
-            let s = r * 1.1, t = max(1.2, r * 0.35)
+            let s = r * 1.1
+            let t = max(1.2, r * 0.35)
             cairo_rectangle(cr, x - s, y - t, 2 * s, 2 * t)
             cairo_rectangle(cr, x - t, y - s, 2 * t, 2 * s)
         }

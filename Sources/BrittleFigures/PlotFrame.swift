@@ -37,7 +37,8 @@ struct PlotFrame {
         self.title = title
         self.xAxis = x
         self.yAxis = y
-        let W = Double(canvas.width), H = Double(canvas.height)
+        let W = Double(canvas.width)
+        let H = Double(canvas.height)
         let m = PlotFrame.margin
         let tickH = canvas.lineHeight(size: PlotFrame.tickSize)
         let labelH = canvas.lineHeight(size: PlotFrame.labelSize)
@@ -63,7 +64,8 @@ struct PlotFrame {
         let bottom = m + PlotFrame.tickLength + 4 + xLabelBlock + (xLabel.isEmpty ? 0 : labelH + 8)
         let plotH = max(20, H - top - bottom)
         yTicks = y.ticks(for: yData, targetCount: min(9, max(4, Int(plotH / 55))))
-        let yLabelW = yTicks.values.map { canvas.textWidth(yTicks.label($0) + y.tickSuffix, size: PlotFrame.tickSize) }
+        let yLabelW =
+            yTicks.values.map { canvas.textWidth(yTicks.label($0) + y.tickSuffix, size: PlotFrame.tickSize) }
             .max() ?? 0
         let left = m + (y.label.isEmpty ? 0 : labelH + 10) + yLabelW + 5 + PlotFrame.tickLength
         let plotW = max(20, W - left - right)

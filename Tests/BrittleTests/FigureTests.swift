@@ -1,0 +1,448 @@
+// Tests of BrittleFigures: every figure kind writes a valid PNG of the expected size whose pixels
+// (decoded back through cairo) show what was drawn; bad paths fail cleanly and leave no file;
+// NaN and infinity in plot data are skipped. Set BRITTLE_FIGURE_SAMPLES=DIR to keep the sample
+// figures of `testSampleFigures` in DIR for a person to look at.
+import BrittleFigures
+import BrittleIO
+import BrittleNN
+import Foundation
+import XCTest
+
+final class FigureTests: XCTestCase {
+    private var directory = ""
+
+    override func setUpWithError() throws {
+        directory =
+            FileManager.default.temporaryDirectory
+            .appendingPathComponent("brittle-figures-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func path(_ name: String) -> String { directory + "/" + name }
+
+    /// Checks the PNG signature and returns the IHDR width and height.
+    private func pngSize(_ path: String, file: StaticString = #filePath, line: UInt = #line) throws -> (Int, Int) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        XCTAssertGreaterThan(bytes.count, 33, "PNG too short", file: file, line: line)
+        XCTAssertEqual(Array(bytes[0..<8]), [137, 80, 78, 71, 13, 10, 26, 10], "PNG signature", file: file, line: line)
+        XCTAssertEqual(String(decoding: bytes[12..<16], as: UTF8.self), "IHDR", file: file, line: line)
+        func be32(_ i: Int) -> Int { bytes[i..<(i + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (be32(16), be32(20))
+    }
+
+    /// The files in the test directory (to check that no temporary file is left behind).
+    private func listing() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    private func constantImage(_ values: [Float], height: Int = 28, width: Int = 28) -> Tensor {
+        Tensor(
+            shape: [values.count, height, width],
+            scalars: values.flatMap { [Float](repeating: $0, count: height * width) })
+    }
+
+    /// The bounding box (minX, minY, maxX, maxY) of the pixels equal to `p`.
+    private func boundingBox(of p: RGBPixel, in png: DecodedPNG) -> (Int, Int, Int, Int)? {
+        var box: (Int, Int, Int, Int)? = nil
+        for y in 0..<png.height {
+            for x in 0..<png.width where png[x, y] == p {
+                box = box.map { (min($0.0, x), min($0.1, y), max($0.2, x), max($0.3, y)) } ?? (x, y, x, y)
+            }
+        }
+        return box
+    }
+
+    // MARK: Image grids
+
+    func testImageGridCellsShowTheImageValuesUpscaledTo84Pixels() throws {
+        let gray = constantImage([0.2])
+        let rgb = constantImage([0.9, 0.1, 0.3])
+        let out = path("grid.png")
+        try ImageGrid(images: [gray, rgb], columns: 2).write(to: out)
+
+        // No text: two 84-px cells, a 10-px gap, 12-px margins.
+        let (w, h) = try pngSize(out)
+        XCTAssertEqual(w, 12 + 84 + 10 + 84 + 12)
+        XCTAssertEqual(h, 12 + 84 + 12)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertEqual(png.width, w)
+        XCTAssertEqual(png.height, h)
+        XCTAssertEqual(png[0, 0], RGBPixel(gray: 255), "background is white")
+
+        for (pixel, centreX) in [
+            (RGBPixel(gray: 51), 12 + 42), (RGBPixel(red: 230, green: 26, blue: 77), 12 + 84 + 10 + 42),
+        ] {
+            XCTAssertEqual(png[centreX, 12 + 42], pixel, "cell centre shows the image value * 255")
+            XCTAssertEqual(png.count(of: pixel), 84 * 84, "the cell is exactly 84 x 84 pixels of \(pixel)")
+            let box = try XCTUnwrap(boundingBox(of: pixel, in: png))
+            XCTAssertEqual(box.2 - box.0 + 1, 84)
+            XCTAssertEqual(box.3 - box.1 + 1, 84)
+        }
+    }
+
+    func testImageGridUpscalesWithNearestNeighbour() throws {
+        // 4 x 4 image of 16 distinct grays; at scale 10 each must be an exact 10 x 10 block.
+        let values = (0..<16).map { Float($0 + 2) / 20 }
+        let image = Tensor(shape: [1, 1, 4, 4], scalars: values)
+        let out = path("nn.png")
+        try ImageGrid(images: image, columns: 1, scale: 10).write(to: out)
+        let png = try DecodedPNG(contentsOf: out)
+        let first = RGBPixel(gray: UInt8((values[0] * 255).rounded()))
+        let (x0, y0, _, _) = try XCTUnwrap(boundingBox(of: first, in: png))
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let expected = RGBPixel(gray: UInt8((values[i * 4 + j] * 255).rounded()))
+                for (dx, dy) in [(0, 0), (9, 0), (0, 9), (9, 9), (5, 5)] {
+                    XCTAssertEqual(png[x0 + j * 10 + dx, y0 + i * 10 + dy], expected, "block (\(i), \(j))")
+                }
+            }
+        }
+    }
+
+    func testImageGridWithCaptionsTitlesAndAttackRows() throws {
+        let originals = Tensor(shape: [3, 1, 28, 28], scalars: (0..<(3 * 784)).map { Float($0 % 784) / 783 })
+        var adversarial = originals
+        adversarial.scalars = originals.scalars.enumerated().map { i, v in min(1, max(0, v + (i % 2 == 0 ? 0.1 : -0.1)))
+        }
+        var grid = try ImageGrid.attackExamples(
+            originals: originals, adversarial: adversarial, labels: ["Coat", "Bag", "Ankle boot"],
+            predictions: ["Shirt", "Bag", "Sneaker"], title: "PGD-Linf, eps 0.1")
+        grid.columnTitles = ["#1", "#2", "#3"]
+        XCTAssertEqual(grid.rows.count, 3)
+        XCTAssertEqual(grid.rowTitles[1], "perturbation ×5", "0.5 / 0.1 = 5 is a 1-2-5 value")
+        let out = path("attack.png")
+        try grid.write(to: out)
+        let (w, h) = try pngSize(out)
+        XCTAssertGreaterThan(w, 3 * 84)
+        XCTAssertGreaterThan(h, 3 * 84)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertEqual(png[0, 0], RGBPixel(gray: 255))
+        // Wrong predictions are captioned in red, right ones in green (antialiased text: near colours).
+        let reddish = png.pixels.filter { $0.red > 150 && $0.green < 110 && $0.blue < 110 }.count
+        let greenish = png.pixels.filter { $0.green > 90 && $0.red < 80 && $0.blue < 100 }.count
+        XCTAssertGreaterThan(reddish, 10)
+        XCTAssertGreaterThan(greenish, 10)
+        // The perturbation row: 0.5 + 5 * (+-0.1) is 1.0 or 0.0 away from the clamped pixels.
+        XCTAssertGreaterThan(png.count(of: RGBPixel(gray: 255)), 0)
+    }
+
+    func testImageGridRejectsBadShapesAndEmptyGrids() throws {
+        XCTAssertThrowsError(try ImageGrid(images: Tensor(shape: [2, 2, 4, 4]), columns: 2)) {
+            XCTAssertTrue("\($0)".contains("C = 1 or 3"), "\($0)")
+        }
+        let out = path("bad.png")
+        XCTAssertThrowsError(try ImageGrid(images: [Tensor(shape: [5, 4, 4])], columns: 1).write(to: out)) {
+            XCTAssertTrue("\($0)".contains("[5, 4, 4]"), "\($0)")
+        }
+        XCTAssertThrowsError(try ImageGrid(rows: []).write(to: out))
+        XCTAssertEqual(try listing(), [], "a failed figure writes nothing")
+    }
+
+    func testPerturbationMaps() {
+        let delta = Tensor(shape: [1, 1, 1, 3], scalars: [0.05, -0.2, .nan])
+        XCTAssertEqual(PerturbationImage.render(delta, map: .gray, amplification: 5).scalars, [0.75, 0, 0.5])
+        let rb = PerturbationImage.render(delta, map: .redBlue, amplification: 5)
+        XCTAssertEqual(rb.shape, [1, 3, 1, 3])
+        // Plane order R, G, B: +0.05 is half-way to red, -0.2 is full blue, NaN is white.
+        XCTAssertEqual(rb.scalars, [1, 0, 1, 0.5, 0, 1, 0.5, 1, 1])
+        XCTAssertEqual(PerturbationImage.fullRangeAmplification(for: delta), 2.5)
+    }
+
+    // MARK: Plots
+
+    func testLinePlotDrawsSeriesAxesAndReferenceLine() throws {
+        let plot = LinePlot(
+            title: "Robust accuracy, PGD-L2", xAxis: PlotAxis("epsilon (L2)"),
+            yAxis: PlotAxis("accuracy (%)", range: 0...100),
+            series: [
+                .init("standard", x: [0, 0.25, 0.5, 1], y: [92, 60, 31, 8]),
+                .init("adversarially trained", x: [0, 0.25, 0.5, 1], y: [85, 80, 76, 66]),
+            ],
+            referenceLines: [ReferenceLine(y: 10, label: "chance")], width: 640, height: 400)
+        let out = path("line.png")
+        try plot.write(to: out)
+        let (w, h) = try pngSize(out)
+        XCTAssertEqual(w, 640)
+        XCTAssertEqual(h, 400)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertEqual(png[1, 1], RGBPixel(gray: 255), "background is white")
+        XCTAssertEqual(png[w - 2, h - 2], RGBPixel(gray: 255))
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(0).pixel), 100, "first series colour")
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(1).pixel), 100, "second series colour")
+        XCTAssertGreaterThan(png.count(of: FigureColor.reference.pixel), 50, "reference line")
+        XCTAssertGreaterThan(png.count(of: FigureColor.grid.pixel), 100, "grid lines")
+        XCTAssertGreaterThan(png.count(of: RGBPixel(gray: 0x44)), 4 * 200, "axes box")
+    }
+
+    func testLinePlotSkipsNonFiniteValues() throws {
+        let plot = LinePlot(
+            xAxis: PlotAxis("x"), yAxis: PlotAxis("y"),
+            series: [
+                .init("gappy", x: [0, 1, .nan, 3, 4, 5], y: [1, .infinity, 2, 3, -.infinity, 4]),
+                .init("all NaN", x: [.nan, .nan], y: [.nan, 1]),
+                .init("empty", points: []),
+            ])
+        let out = path("nan.png")
+        try plot.write(to: out)
+        XCTAssertEqual(try pngSize(out).0, 800)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(0).pixel), 20)
+        // Only non-finite data at all: the axes fall back to 0...1.
+        try LinePlot(series: [.init("nothing", x: [.nan], y: [.infinity])]).write(to: path("empty.png"))
+        XCTAssertEqual(try listing(), ["empty.png", "nan.png"])
+    }
+
+    func testScatterPlotWithLabelsGroupsAndFit() throws {
+        var plot = ScatterPlot(
+            title: "Transfer", xAxis: PlotAxis("accuracy on the original test set (%)"),
+            yAxis: PlotAxis("transfer success (%)"), showsFit: true, width: 700, height: 500)
+        plot.points = [
+            .init(x: 70, y: 30, label: "mlp", group: "D_rand"),
+            .init(x: 80, y: 50, label: "cnn-small", group: "D_rand"),
+            .init(x: 90, y: 70, label: "resnet-mini", group: "D_det"),
+            .init(x: .nan, y: 10, label: "broken", group: "D_det"),
+            .init(x: 85, y: .infinity, label: "broken too"),
+        ]
+        let fit = try XCTUnwrap(plot.fit)
+        XCTAssertEqual(fit.slope, 2, accuracy: 1e-12)
+        XCTAssertEqual(fit.intercept, -110, accuracy: 1e-9)
+        XCTAssertEqual(fit.correlation, 1, accuracy: 1e-12)
+        XCTAssertEqual(fit.count, 3)
+        let out = path("scatter.png")
+        try plot.write(to: out)
+        let (w, h) = try pngSize(out)
+        XCTAssertEqual(w, 700)
+        XCTAssertEqual(h, 500)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertEqual(png[1, 1], RGBPixel(gray: 255))
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(0).pixel), 40, "group D_rand")
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(1).pixel), 20, "group D_det")
+        XCTAssertNil(LinearFit([PlotPoint(1, 1), PlotPoint(1, 2)]), "no fit through a vertical line")
+    }
+
+    func testBarChartWithSeedSpread() throws {
+        let chart = BarChart(
+            title: "Clean and robust accuracy", categories: ["D", "D_R", "D_NR"], xLabel: "training set",
+            yAxis: PlotAxis("accuracy (%)", range: 0...100),
+            series: [
+                .init("clean", samples: [[92.1, 92.5], [80.3, 81.0], [85.2, .nan]]),
+                .init("robust (L2 eps 1.0)", samples: [[2.0, 3.1], [32.6, 32.8], [2.9, 5.1]]),
+                .init("missing", values: [.nan, 50, .infinity], errors: [1, 2, 3]),
+            ], showsValues: true)
+        let out = path("bars.png")
+        try chart.write(to: out)
+        let (w, h) = try pngSize(out)
+        XCTAssertEqual(w, 800)
+        XCTAssertEqual(h, 520)
+        let png = try DecodedPNG(contentsOf: out)
+        XCTAssertEqual(png[1, 1], RGBPixel(gray: 255))
+        // Bars are solid rectangles: a 92 % bar in a ~400 px tall axis is thousands of pixels.
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(0).pixel), 2000)
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(1).pixel), 300)
+        XCTAssertGreaterThan(png.count(of: FigureColor.palette(2).pixel), 300)
+
+        let bad = BarChart(categories: ["a", "b"], series: [.init("one value", values: [1])])
+        XCTAssertThrowsError(try bad.write(to: path("bad.png"))) {
+            XCTAssertTrue("\($0)".contains("1 values for 2 categories"), "\($0)")
+        }
+        XCTAssertEqual(try listing(), ["bars.png"])
+    }
+
+    func testNiceTicks() {
+        let a = AxisTicks.covering(0.03, 0.93)
+        XCTAssertEqual(a.lower, 0)
+        XCTAssertEqual(a.upper, 1)
+        XCTAssertEqual(a.step, 0.2)
+        XCTAssertEqual(a.values.map(a.label), ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+        let b = AxisTicks.within(0, 100)
+        XCTAssertEqual(b.values, [0, 20, 40, 60, 80, 100])
+        XCTAssertEqual(b.label(40), "40")
+        let c = AxisTicks.covering(0, 1, targetCount: 11)
+        XCTAssertEqual(c.label(c.values[3]), "0.3", "k * step, no drift")
+        XCTAssertEqual(AxisTicks.covering(-37, 1234).step, 200)
+        XCTAssertEqual(AxisTicks.covering(-0.0004, 0.0021).step, 0.0005, accuracy: 1e-12)
+        for step in [1.0, 2, 5, 10] { XCTAssertEqual(AxisTicks.niceStep(span: step * 5, targetCount: 6), step) }
+        let flat = AxisTicks.covering(3, 3)
+        XCTAssertLessThan(flat.lower, 3)
+        XCTAssertGreaterThan(flat.upper, 3)
+        let none = AxisTicks.covering(.nan, .infinity)
+        XCTAssertEqual([none.lower, none.upper], [0, 1])
+        XCTAssertEqual(AxisTicks.covering(-1, 1).label(-0.0), "0.0")
+        XCTAssertEqual(AxisTicks.covering(-1, 1).label(-0.5), "\u{2212}0.5")
+    }
+
+    // MARK: Writing
+
+    func testMissingDirectoryGivesAClearErrorAndNoFile() throws {
+        let missing = directory + "/no-such-dir"
+        let out = missing + "/plot.png"
+        let plot = LinePlot(series: [.init("s", x: [0, 1], y: [0, 1])])
+        XCTAssertThrowsError(try plot.write(to: out)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains(out), text)
+            XCTAssertTrue(text.contains("error while writing to output stream"), "cairo's status string: \(text)")
+            XCTAssertTrue(text.contains("does not exist"), text)
+            XCTAssertEqual((error as? LocalizedError)?.errorDescription, text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing))
+        XCTAssertEqual(try listing(), [])
+        // A directory in the way of the file.
+        XCTAssertThrowsError(try plot.write(to: directory)) {
+            XCTAssertTrue("\($0)".contains("is a directory"), "\($0)")
+        }
+    }
+
+    func testWritesReplaceAtomicallyAndLeaveNoTemporaryFiles() throws {
+        let out = path("figure.png")
+        try LinePlot(series: [.init("s", x: [0, 1], y: [0, 1])], width: 300, height: 200).write(to: out)
+        XCTAssertEqual(try pngSize(out).0, 300)
+        let before = try Data(contentsOf: URL(fileURLWithPath: out))
+        // A figure that fails leaves the previous file as it was.
+        XCTAssertThrowsError(try BarChart(categories: []).write(to: out))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), before)
+        // Overwriting goes through a rename too.
+        try LinePlot(series: [.init("s", x: [0, 1], y: [1, 0])], width: 320, height: 240).write(to: out)
+        XCTAssertEqual(try pngSize(out).0, 320)
+        XCTAssertEqual(try listing(), ["figure.png"], "no temporary files left")
+        XCTAssertThrowsError(try DecodedPNG(contentsOf: path("absent.png"))) {
+            XCTAssertTrue("\($0)".contains("absent.png"), "\($0)")
+        }
+    }
+
+    // MARK: Samples for a person
+
+    /// One realistic figure of each kind (Fashion-MNIST images when installed), kept in
+    /// $BRITTLE_FIGURE_SAMPLES when set.
+    func testSampleFigures() throws {
+        let dir = ProcessInfo.processInfo.environment["BRITTLE_FIGURE_SAMPLES"] ?? directory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let names = FashionMNIST.classNames
+        let images: Tensor
+        var labels = [0, 1, 2, 3, 4, 5, 6, 7]
+        if let data = try? FashionMNIST.load(split: .test) {
+            images = data.images.slice(0..<8)
+            labels = Array(data.labels[0..<8])
+        } else {
+            images = Tensor(shape: [8, 1, 28, 28], scalars: (0..<(8 * 784)).map { Float(($0 * 7) % 255) / 255 })
+        }
+        // Datasets grid: five constructions, row titles, captions.
+        var rows: [[ImageGrid.Cell?]] = []
+        let cells = try ImageGrid.split(images)
+        for (r, _) in ["D", "D_R", "D_NR", "D_rand", "D_det"].enumerated() {
+            rows.append(
+                cells.enumerated().map { i, t in
+                    var u = t
+                    if r > 0 {
+                        u.scalars = t.scalars.enumerated().map { k, v in
+                            min(1, max(0, v + Float(r) * 0.04 * sin(Float(k + r))))
+                        }
+                    }
+                    return ImageGrid.Cell(
+                        u, caption: names[(labels[i] + (r == 4 ? 1 : r == 3 ? (i * 7) % 9 + 1 : 0)) % 10])
+                })
+        }
+        let grid = ImageGrid(
+            rows: rows, rowTitles: ["D", "D_R", "D_NR", "D_rand", "D_det"],
+            columnTitles: (1...8).map { "#\($0)" }, title: "Training images by construction")
+        try grid.write(to: dir + "/grid.png")
+
+        var adversarial = images
+        adversarial.scalars = images.scalars.enumerated().map { k, v in min(1, max(0, v + 0.1 * sin(Float(k) * 0.37))) }
+        try ImageGrid.attackExamples(
+            originals: images, adversarial: adversarial, labels: labels.map { names[$0] },
+            predictions: (0..<8).map { names[$0 % 3 == 0 ? labels[$0] : (labels[$0] + 4) % 10] }, map: .redBlue,
+            title: "PGD-Linf, eps 0.1, 20 steps"
+        ).write(to: dir + "/attack.png")
+
+        let eps = [0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0]
+        try LinePlot(
+            title: "Robust accuracy under PGD-L2 (cnn-small, Fashion-MNIST)", xAxis: PlotAxis("epsilon (L2)"),
+            yAxis: PlotAxis("robust accuracy (%)", range: 0...100),
+            series: [
+                .init("standard (D)", x: eps, y: [92.3, 61.0, 30.2, 14.9, 7.1, 2.0, 0.4]),
+                .init("adversarially trained", x: eps, y: [85.1, 81.7, 77.0, 71.9, 66.4, 54.2, 41.0]),
+                .init("D_R", x: eps, y: [80.2, 70.1, 58.8, 45.0, 32.6, 16.0, 6.5]),
+                .init("D_NR", x: eps, y: [84.0, 44.0, 17.1, 7.2, 2.9, .nan, 0.1]),
+            ], referenceLines: [ReferenceLine(y: 10, label: "chance (10%)")]
+        ).write(to: dir + "/line.png")
+
+        try ScatterPlot(
+            title: "Transfer of adversarial examples from cnn-small",
+            xAxis: PlotAxis("accuracy on the original test set (%)"), yAxis: PlotAxis("transfer success (%)"),
+            points: [
+                .init(x: 65.0, y: 38.0, label: "mlp"), .init(x: 72.4, y: 52.1, label: "cnn-small"),
+                .init(x: 74.9, y: 57.3, label: "resnet-mini"), .init(x: 70.1, y: 47.5, label: "cnn-wide"),
+                .init(x: 70.3, y: 49.0, label: "mlp-deep"),
+            ], showsFit: true
+        ).write(to: dir + "/scatter.png")
+
+        try BarChart(
+            title: "Clean and robust accuracy by training set",
+            categories: ["D", "D_R", "D_NR", "D_sub", "D_rand", "D_det"],
+            xLabel: "training set", yAxis: PlotAxis("accuracy (%)", range: 0...100),
+            series: [
+                .init(
+                    "clean",
+                    samples: [[92.3, 92.0], [80.2, 79.4], [84.0, 83.1], [85.0, 84.2], [65.0, 63.2], [3.2, 7.9]]),
+                .init(
+                    "robust, L2 eps 1.0",
+                    samples: [[7.1, 6.0], [32.6, 32.8], [2.9, 5.1], [30.1, 29.0], [0.2, 0.4], [0.1, 0.3]]),
+            ], showsValues: true
+        ).write(to: dir + "/bars.png")
+
+        // Harder layouts: many series crossing everywhere (legend moves outside), automatic
+        // negative ranges with gaps; long category names (tilted).
+        let epochs = (0...20).map(Double.init)
+        var curves: [LinePlot.Series] = []
+        for k in 0..<7 {
+            let phase = Double(k)
+            let amplitude = 1 + Double(k) / 4
+            let y: [Double] = epochs.map { e in e == Double(7 + k) ? .nan : sin(e / 3 + phase) * amplitude - 0.3 }
+            curves.append(LinePlot.Series("seed \(k)", x: epochs, y: y))
+        }
+        try LinePlot(
+            title: "Training curves", xAxis: PlotAxis("epoch"), yAxis: PlotAxis("log loss difference"),
+            series: curves, referenceLines: [ReferenceLine(y: 0, label: "no change", style: .dotted)]
+        ).write(to: dir + "/line-many.png")
+        try BarChart(
+            title: "Accuracy on the original test set",
+            categories: [
+                "standard (D)", "adversarial (D)", "D_R from robust", "D_NR from standard", "D_rand all classes",
+                "D_rand excluding y", "D_det (y + 1)",
+            ], yAxis: PlotAxis("accuracy (%)"),
+            series: [
+                .init(
+                    "clean", values: [92.3, 85.1, 80.2, 84.0, 61.0, 65.0, 3.2], errors: [0.3, 0.5, 1, 0.9, 2, 1.5, 1])
+            ]
+        ).write(to: dir + "/bars-long.png")
+
+        try ScatterPlot(
+            title: "Transfer by construction", xAxis: PlotAxis("accuracy on the original test set (%)", range: 0...100),
+            yAxis: PlotAxis("transfer success (%)", range: 0...100),
+            points: [
+                .init(x: 65.0, y: 38.0, label: "mlp", group: "D_rand"),
+                .init(x: 72.4, y: 52.1, label: "cnn-small", group: "D_rand"),
+                .init(x: 74.9, y: 57.3, label: "resnet-mini", group: "D_rand"),
+                .init(x: 7.9, y: 12.0, label: "mlp", group: "D_det"),
+                .init(x: 3.2, y: 9.5, label: "cnn-small", group: "D_det"),
+                .init(x: 5.0, y: 14.1, label: "resnet-mini", group: "D_det"),
+            ], showsFit: true
+        ).write(to: dir + "/scatter-groups.png")
+        try ImageGrid.attackExamples(
+            originals: images.slice(0..<5), adversarial: adversarial.slice(0..<5),
+            labels: labels[0..<5].map { names[$0] },
+            predictions: labels[0..<5].map { names[($0 * 3) % 10] }, title: "PGD-Linf, eps 0.1 (gray map)"
+        ).write(to: dir + "/attack-gray.png")
+
+        for name in [
+            "grid", "attack", "line", "scatter", "bars", "line-many", "bars-long", "scatter-groups", "attack-gray",
+        ] {
+            let png = try DecodedPNG(contentsOf: "\(dir)/\(name).png")
+            XCTAssertEqual(png[0, 0], RGBPixel(gray: 255), name)
+        }
+    }
+}
