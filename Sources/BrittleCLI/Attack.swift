@@ -38,10 +38,7 @@ struct AttackCommand: ParsableCommand {
             throw ValidationError("--targeted must be next or random, got '\(t)'")
         }
         _ = try parsePairs(attackOptions, flag: "--attack-opt")
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ValidationError("--out \(out) is an existing file; give a directory")
-        }
+        try validateOutputDirectory(out)
     }
 
     func run() throws {

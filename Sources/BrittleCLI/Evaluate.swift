@@ -50,6 +50,7 @@ struct Evaluate: ParsableCommand {
 
     func validate() throws {
         _ = try parsePairs(attackOptions, flag: "--attack-opt")
+        if let out { try validateOutputDirectory(out) }
     }
 
     func run() throws {

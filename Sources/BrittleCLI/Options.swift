@@ -74,3 +74,11 @@ struct ThreadOptions: ParsableArguments {
     }
 }
 
+
+/// Rejects an output path that is an existing file, before any work starts.
+func validateOutputDirectory(_ out: String, flag: String = "--out") throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+        throw ValidationError("\(flag) \(out) is an existing file; give a directory (it is created if missing)")
+    }
+}

@@ -66,10 +66,7 @@ struct Train: ParsableCommand {
         guard ["cosine", "constant", "step"].contains(schedule) else {
             throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ValidationError("--out \(out) is an existing file; give a directory (it is created if missing)")
-        }
+        try validateOutputDirectory(out)
         _ = try parsePairs(archOptions, flag: "--arch-opt")
         _ = try parsePairs(attackOptions, flag: "--attack-opt")
         if adversarial == nil && !attackOptions.isEmpty { throw ValidationError("--attack-opt needs --adversarial ATTACK") }
