@@ -2,6 +2,7 @@
 // verified sources into a bundle in the data directory, and a dataset's counts and class balance.
 // Not the loaders: see BrittleDatasets. (No PNG sample grid yet: it needs the figures module.)
 import ArgumentParser
+import BrittleFigures
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
@@ -69,10 +70,16 @@ struct DatasetsCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Counts and class balance of a dataset (name or bundle). No sample grid yet.")
+            abstract: "Counts and class balance of a dataset (name or bundle), and a PNG grid of samples per class.")
 
         @Argument(help: "Dataset name or dataset bundle FILE.tar.zst.") var name: String
         @Option(help: "Directory of the raw source files (as for --data-dir of train).") var dataDir: String?
+        @Option(help: "Where to write the sample grid (default: NAME-samples.png in the current directory).") var grid: String?
+        @Option(help: "Samples per class in the grid.") var perClass: Int = 8
+
+        func validate() throws {
+            guard (1...64).contains(perClass) else { throw ValidationError("--per-class must be in 1...64, got \(perClass)") }
+        }
 
         func run() throws {
             if !DatasetLoader.isBundlePath(name) {
@@ -96,6 +103,16 @@ struct DatasetsCommand: ParsableCommand {
                     print(
                         "  \(String(c).leftPad(2)) \(d.classNames[c].padding(toLength: 12, withPad: " ", startingAt: 0))"
                             + "\(String(n).leftPad(7))  " + String(format: "%5.1f%%", share))
+                }
+                if split == .train {
+                    // One row per class: the first `perClass` training images of that class.
+                    let rows = (0..<d.numClasses).map { c -> [ImageGrid.Cell?] in
+                        let idx = d.labels.indices.filter { d.labels[$0] == c }.prefix(perClass)
+                        return idx.map { ImageGrid.Cell(d.images.slice($0..<($0 + 1)).reshaped(d.imageShape)) }
+                    }
+                    let path = grid ?? "\((name as NSString).lastPathComponent.replacingOccurrences(of: ".tar.zst", with: ""))-samples.png"
+                    try ImageGrid(rows: rows, rowTitles: d.classNames, title: "\(d.name): \(perClass) training images per class").write(to: path)
+                    print("sample grid: \(path)")
                 }
             }
         }
