@@ -149,14 +149,20 @@ public struct TransformContext {
     public var registry: Registry
     /// Progress reports: items done, items in all, a short status.
     public var progress: (_ done: Int, _ total: Int, _ status: String) -> Void
+    /// Figures the transform measured, recorded with its output (e.g. "targeted-success" 0.89,
+    /// "relative-representation-distance" 0.10). Per-batch values may be reported repeatedly
+    /// under keys like "batch-3/relative-representation-distance".
+    public var report: (_ key: String, _ value: Double) -> Void
 
     public init(seed: UInt64, model: Classifier? = nil, attack: (any Attack)? = nil, registry: Registry = .shared,
-                progress: @escaping (Int, Int, String) -> Void = { _, _, _ in }) {
+                progress: @escaping (Int, Int, String) -> Void = { _, _, _ in },
+                report: @escaping (String, Double) -> Void = { _, _ in }) {
         self.seed = seed
         self.model = model
         self.attack = attack
         self.registry = registry
         self.progress = progress
+        self.report = report
     }
 }
 

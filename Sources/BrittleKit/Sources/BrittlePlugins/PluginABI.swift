@@ -5,9 +5,10 @@
 // toolchains, so the compiler version is part of the handshake. See shared/notes/plugins.md.
 
 /// The plugin API version. Bump it whenever any public API a plugin can touch changes.
-/// History: 1 = registry, parameter schemas, architecture/attack/transform families.
+/// History: 1 = registry, parameter schemas, architecture/attack/transform families;
+/// 2 = TransformContext.report (metrics a transform measured).
 @_alwaysEmitIntoClient
-public var brittlePluginAPIVersion: Int32 { 1 }
+public var brittlePluginAPIVersion: Int32 { 2 }
 
 /// The Swift compiler that compiles the calling code, as "6.3.1" (to the precision `#if
 /// compiler` can tell).
