@@ -9,5 +9,6 @@ public func brittlePluginSwiftVersionEntry() -> UnsafePointer<CChar> { PluginEnt
 
 @_cdecl("brittle_plugin_register")
 public func brittlePluginRegisterEntry(_ registry: UnsafeMutableRawPointer) -> Int32 {
-    PluginEntry.register(registry, [NormalizeTransform(), RandomCropTransform(), HorizontalFlipTransform(), GaussianNoiseTransform()])
+    PluginEntry.register(registry, [NormalizeTransform(), RandomCropTransform(), HorizontalFlipTransform(), GaussianNoiseTransform(),
+                                   InvertRepresentationTransform(), AdversarialRelabelTransform()])
 }

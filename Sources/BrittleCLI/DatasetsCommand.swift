@@ -18,7 +18,7 @@ struct DatasetsCommand: ParsableCommand {
               brittle datasets import fashion-mnist
               brittle train --dataset fashion-mnist ...      (or --dataset FILE.tar.zst)
             """,
-        subcommands: [List.self, Import.self, Show.self])
+        subcommands: [List.self, Import.self, Show.self, Build.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the known datasets.")

@@ -1,5 +1,6 @@
 // Option groups shared by subcommands: where the data comes from, and how many threads.
 import ArgumentParser
+import BrittleArchive
 import BrittleGEMM
 import BrittleDatasets
 import BrittleIO
@@ -18,7 +19,18 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Use only the first N test images.")
     var testLimit: Int?
 
+    @Option(help: "Test set, when it is not --dataset's own: a dataset name or bundle. Use it to test a model trained on a constructed training set (`brittle datasets build`, train split only) on the ORIGINAL test set, e.g. --test-dataset fashion-mnist.")
+    var testDataset: String?
+
     func validate() throws {
+        try DataOptions.check(dataset, flag: "--dataset", dataDir: dataDir)
+        if let testDataset { try DataOptions.check(testDataset, flag: "--test-dataset", dataDir: dataDir) }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1, got \(l)") }
+        if let l = testLimit, l < 1 { throw ValidationError("--test-limit must be at least 1, got \(l)") }
+    }
+
+    /// Checks that `dataset` (given as `flag`) names a known dataset or an existing bundle.
+    static func check(_ dataset: String, flag: String, dataDir: String?) throws {
         if DatasetLoader.isBundlePath(dataset) {
             guard FileManager.default.fileExists(atPath: dataset) else {
                 throw ValidationError("no dataset bundle at '\(dataset)' (make one with `brittle datasets import NAME`)")
@@ -29,21 +41,32 @@ struct DataOptions: ParsableArguments {
             }
             let imported = FileManager.default.fileExists(atPath: DatasetCatalog.bundlePath(dataset))
             if dataset == "mnist" && dataDir == nil && !imported {
-                throw ValidationError("--dataset mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST), or `brittle datasets import mnist --from DIR` first")
+                throw ValidationError("\(flag) mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST), or `brittle datasets import mnist --from DIR` first")
             }
         } else {
             guard ["fashion-mnist", "mnist"].contains(dataset) else {
                 throw ValidationError("unknown dataset '\(dataset)'; known: fashion-mnist, mnist (the Datasets/ recipes were not found: set BRITTLE_RECIPES_DIR)")
             }
             if dataset == "mnist" && dataDir == nil {
-                throw ValidationError("--dataset mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST)")
+                throw ValidationError("\(flag) mnist needs --data-dir DIR with the MNIST IDX files (no Debian package ships MNIST)")
             }
         }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1, got \(l)") }
-        if let l = testLimit, l < 1 { throw ValidationError("--test-limit must be at least 1, got \(l)") }
     }
 
+    /// One split: the training split of --dataset, the test split of --test-dataset (default
+    /// --dataset), each cut to --limit / --test-limit.
     func load(_ split: FashionMNIST.Split) throws -> LabeledDataset {
+        let dataset = split == .test ? (testDataset ?? self.dataset) : self.dataset
+        if split == .test, testDataset == nil, DatasetLoader.isBundlePath(dataset),
+           let manifest = try? BundleReader.manifest(of: dataset), manifest.kind == .dataset,
+           manifest.entry(DatasetBundle.imagesEntry(.test)) == nil
+        {
+            let source = manifest.configuration["construction"]?["source"]?["dataset"]?.stringValue
+            throw DataError(
+                .missing, path: dataset,
+                problem: "the dataset bundle has no test split (a training set only" + (source.map { ", built from \($0)" } ?? "") + ")",
+                fix: "Pass --test-dataset \(source ?? "NAME") to test on the original test set")
+        }
         var d: LabeledDataset
         if DatasetLoader.isBundlePath(dataset) || (try? DatasetCatalog.recipesDirectory()) != nil {
             d = try DatasetLoader.load(dataset, split: split, sourceDirectory: dataDir)

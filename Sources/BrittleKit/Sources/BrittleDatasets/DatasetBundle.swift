@@ -48,11 +48,12 @@ public enum DatasetBundle {
     ///
     /// - Parameters:
     ///   - configuration: recorded in the manifest beside the recipe (e.g. source hashes).
+    ///   - plugins: the plugins that made the data (e.g. a dataset construction), recorded in the manifest.
     @discardableResult
     public static func write(
         recipe: DatasetRecipe, splits: [FashionMNIST.Split: SplitArrays], configuration: [String: JSONValue] = [:],
-        seeds: [String: UInt64] = [:], created: CreationInfo, brittleVersion: String, to path: String,
-        compression: CompressionOptions = .init()
+        seeds: [String: UInt64] = [:], plugins: [PluginRecord] = [], created: CreationInfo, brittleVersion: String,
+        to path: String, compression: CompressionOptions = .init()
     ) throws -> BundleManifest {
         var sources: [BundleSource] = []
         var counts: [String: JSONValue] = [:]
@@ -72,7 +73,7 @@ public enum DatasetBundle {
         config["recipe"] = try JSONValue.from(recipe)
         config["counts"] = .object(counts)
         let manifest = BundleManifest(
-            kind: .dataset, brittleVersion: brittleVersion, configuration: .object(config), seeds: seeds,
+            kind: .dataset, brittleVersion: brittleVersion, plugins: plugins, configuration: .object(config), seeds: seeds,
             created: created)
         return try BundleWriter.write(sources, manifest: manifest, to: path, compression: compression)
     }
