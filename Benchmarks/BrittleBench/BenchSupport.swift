@@ -13,8 +13,9 @@ func now() -> Double {
 /// Best seconds per call of each body, from `repeats` interleaved batches. Each body runs once
 /// to warm up (page faults, pack buffers, thread pools), once timed to size its batch so that a
 /// batch lasts at least `minBatch` seconds, then batch after batch in turn with the others.
-/// `settle` seconds of idle precede every batch (OpenBLAS's workers spin for a while after a
-/// call and may steal cores from whoever runs next).
+/// With several bodies, `settle` seconds of idle precede every batch: OpenBLAS's workers spin
+/// for up to 2^28 cycles (~70 ms) after its last call and would otherwise share a core with the
+/// next contender's threads. Within a batch, each body keeps its own back-to-back behaviour.
 func interleavedBestTimes(
     _ bodies: [() -> Void], repeats: Int, minBatch: Double, settle: Double = 0
 ) -> [Double] {
@@ -28,7 +29,7 @@ func interleavedBestTimes(
     var best = [Double](repeating: .infinity, count: bodies.count)
     for _ in 0..<max(1, repeats) {
         for (i, body) in bodies.enumerated() {
-            if settle > 0 { Thread.sleep(forTimeInterval: settle) }
+            if settle > 0 && bodies.count > 1 { Thread.sleep(forTimeInterval: settle) }
             let t0 = now()
             for _ in 0..<reps[i] { body() }
             best[i] = min(best[i], (now() - t0) / Double(reps[i]))

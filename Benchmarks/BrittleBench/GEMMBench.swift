@@ -58,10 +58,10 @@ struct GEMMBench: ParsableCommand {
     @Option(help: "Minimum seconds per timed batch.")
     var minBatch: Double = 0.2
 
-    // Idling between batches lets OpenBLAS's spinning workers park, but on the dev VM it cost
-    // Brittle 10-25% on 512^3 (cores clock down or get descheduled), so it is off by default.
+    // Without it, a Brittle batch that follows an OpenBLAS batch shares a core with OpenBLAS's
+    // still-spinning workers (measured: 128x784x512 at 0.68 unsettled).
     @Option(help: "Idle seconds before each batch (lets OpenBLAS's spinning workers park).")
-    var settle: Double = 0
+    var settle: Double = 0.1
 
     @Option(help: "Clock in GHz for the peak (default: measured with a timing loop).")
     var ghz: Double? = nil
