@@ -74,12 +74,13 @@ for exe in "${executables[@]}"; do
     fi
     # Any client of a Swift library also gets *local* helpers named after the kit's types: lazy
     # witness-table caches (WL/Wl), demangling caches (MD), outlined copy/destroy (WO*), plus
-    # copies of @inlinable kit functions. Local kit data/metadata would be a real second copy.
+    # copies of @inlinable kit functions and their outlined constants (Tv<N>_, e.g. the string
+    # table of a synthesised init?(rawValue:)). Local kit data/metadata would be a real second copy.
     locals=$(nm --defined-only "$path" | awk '$2 ~ /^[a-z]$/ { print $2, $3 }' \
         | grep -E -- "^[a-z] \\\$s($kit_modules_re)")
-    helpers=$(grep -cE -- '(WL|Wl|MD|WO[a-z])$' <<<"$locals")
-    inlined=$(grep -vE -- '(WL|Wl|MD|WO[a-z])$' <<<"$locals" | grep -E '^t ')
-    data=$(grep -vE -- '(WL|Wl|MD|WO[a-z])$' <<<"$locals" | grep -E '^[^t] ')
+    helpers=$(grep -cE -- '(WL|Wl|MD|WO[a-z]|Tv[0-9]*_)$' <<<"$locals")
+    inlined=$(grep -vE -- '(WL|Wl|MD|WO[a-z]|Tv[0-9]*_)$' <<<"$locals" | grep -E '^t ')
+    data=$(grep -vE -- '(WL|Wl|MD|WO[a-z]|Tv[0-9]*_)$' <<<"$locals" | grep -E '^[^t] ')
     if [[ -z "$data" ]]; then
         note="$helpers client-side helpers"
         [[ -n "$inlined" ]] && note+=", $(wc -l <<<"$inlined") emitted copies of @inlinable kit functions"

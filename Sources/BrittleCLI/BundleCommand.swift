@@ -34,19 +34,24 @@ struct BundleCommand: ParsableCommand {
         @Option(help: "zstd level, 1...22.") var level: Int = 3
         @Option(help: "zstd worker threads, 0...64 (0: the calling thread). Part of the output's identity.")
         var threads: Int = 1
+        // A string, not BundleKind: a retroactive ExpressibleByArgument conformance would put
+        // symbols named after a kit type into the host (scripts/check-layout.sh flags them).
         @Option(help: "dataset, model or experiment (default: from DIR's manifest.json, else guessed).")
-        var kind: BundleKind?
+        var kind: String?
 
         func validate() throws {
             do { try CompressionOptions(level: level, threads: threads).validate() } catch let e as DataError {
                 throw ValidationError(e.description)
+            }
+            if let kind, BundleKind(rawValue: kind) == nil {
+                throw ValidationError("--kind must be one of \(BundleKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(kind)'")
             }
         }
 
         func run() throws {
             let start = Date()
             var manifest = try describe(directory)
-            if let kind { manifest.kind = kind }
+            if let kind { manifest.kind = BundleKind(rawValue: kind)! }
             let written = try BundleWriter.pack(
                 directory: directory, manifest: manifest, to: output,
                 compression: CompressionOptions(level: level, threads: threads))
@@ -153,7 +158,6 @@ struct BundleCommand: ParsableCommand {
     }
 }
 
-extension BundleKind: @retroactive ExpressibleByArgument {}
 
 /// "1.5 MB", "812 B".
 func formatBytes(_ n: Int64) -> String {

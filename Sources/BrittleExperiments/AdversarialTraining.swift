@@ -57,6 +57,15 @@ public final class RobustMonitor {
         self.overfitPair = overfitPair
     }
 
+    /// The catastrophic-overfitting rule (Wong et al. 2020): PGD robust accuracy collapses (under
+    /// a third of its best so far, or under 5%) while the FGSM accuracy the training optimises
+    /// stays at least 30 points higher. Returns the warning to show, or nil.
+    public static func catastrophicOverfitting(fgsm f: Float, pgd p: Float, bestPGD: Float) -> String? {
+        guard (p < bestPGD / 3 || p < 0.05) && f > p + 0.3 else { return nil }
+        return String(format: "catastrophic overfitting: PGD robust accuracy %.1f%% (best so far %.1f%%) while FGSM accuracy is %.1f%%; the model has learned to defeat FGSM only. Use FGSM with random-start and a step of 1.25 eps, early stopping, or PGD training.",
+                      100 * p, 100 * bestPGD, 100 * f)
+    }
+
     /// Evaluates `model` after `epoch`; returns the entry (with a warning on catastrophic overfitting).
     @discardableResult
     public func observe(_ model: Classifier, epoch: Int) -> RobustMonitorEntry {
@@ -70,12 +79,7 @@ public final class RobustMonitor {
         var entry = RobustMonitorEntry(epoch: epoch, cleanAccuracy: clean, robustAccuracy: robust, warning: nil)
         if let pair = overfitPair, let f = robust[pair.fgsm], let p = robust[pair.pgd] {
             let bestPGD = history.compactMap { $0.robustAccuracy[pair.pgd] }.max() ?? p
-            // Catastrophic overfitting: PGD accuracy collapses (to under a third of its best, or
-            // under 5%) while the FGSM accuracy the training optimises stays high.
-            if (p < bestPGD / 3 || p < 0.05) && f > p + 0.3 {
-                entry.warning = String(format: "catastrophic overfitting: PGD robust accuracy %.1f%% (best so far %.1f%%) while FGSM accuracy is %.1f%%; the model has learned to defeat FGSM only. Use FGSM with random-start and a step of 1.25 eps, early stopping, or PGD training.",
-                                       100 * p, 100 * bestPGD, 100 * f)
-            }
+            entry.warning = RobustMonitor.catastrophicOverfitting(fgsm: f, pgd: p, bestPGD: bestPGD)
         }
         history.append(entry)
         return entry

@@ -2,6 +2,7 @@
 // are specific to PGD/FGSM (the generic ones run through AttackConformance for every attack).
 import BrittleConformance
 import BrittleExperiments
+import BrittleIO
 import BrittleNN
 import BrittlePlugins
 import XCTest
@@ -130,5 +131,37 @@ final class AttackTests: XCTestCase {
             XCTAssert(out.inputs.scalars.allSatisfy { $0 >= -1 && $0 <= 1 }, "\(id) left the [-1, 1] box")
             XCTAssert(out.inputs.scalars.contains { $0 < 0 }, "\(id) clamped to [0, 1] instead of [-1, 1]")
         }
+    }
+}
+
+final class AdversarialTrainingTests: XCTestCase {
+    // attacks.md #19: FGSM training's collapse is reported, ordinary robust training is not.
+    func testCatastrophicOverfittingRule() {
+        XCTAssertNil(RobustMonitor.catastrophicOverfitting(fgsm: 0.55, pgd: 0.45, bestPGD: 0.45), "healthy epoch flagged")
+        XCTAssertNil(RobustMonitor.catastrophicOverfitting(fgsm: 0.50, pgd: 0.40, bestPGD: 0.48), "a small dip is not a collapse")
+        let w = RobustMonitor.catastrophicOverfitting(fgsm: 0.85, pgd: 0.02, bestPGD: 0.42)
+        XCTAssert(w?.contains("catastrophic overfitting") == true && w?.contains("2.0%") == true, w ?? "no warning")
+        // A model that is simply not robust (both low) is not "overfitting to FGSM".
+        XCTAssertNil(RobustMonitor.catastrophicOverfitting(fgsm: 0.04, pgd: 0.01, bestPGD: 0.02))
+    }
+
+    // Each training batch is replaced by adversarial examples crafted against the current model
+    // (host-projected), the rest of the batch kept when fraction < 1.
+    func testAdversarialBatchesReplaceTheRequestedFraction() throws {
+        let m = try TestPlugins.build("mlp", ["hidden": "8"], inputShape: [1, 4, 4], classes: 3, seed: 1)
+        var rng = SeededGenerator(seed: 2)
+        let x = Initializer.uniform([10, 1, 4, 4], bound: 0.4, rng: &rng) + Tensor(shape: [10, 1, 4, 4], repeating: 0.5)
+        let batch = LabeledDataset(images: x, labels: m.predict(x), classNames: ["a", "b", "c"], name: "t")
+        let pgd = try TestPlugins.attack("pgd-linf")
+        let a = try pgd.makeAttack(try pgd.configuration(["epsilon": "0.05", "steps": "3"]))
+        let half = try adversarialBatches(model: m, attack: a, fraction: 0.5)(batch, 7)
+        XCTAssertEqual(half.labels, batch.labels)
+        let d = x.itemSize
+        for i in 0..<10 {
+            let moved = (0..<d).map { abs(half.images.scalars[i * d + $0] - x.scalars[i * d + $0]) }.max()!
+            if i < 5 { XCTAssertLessThanOrEqual(moved, 0.05 + 1e-6) } else { XCTAssertEqual(moved, 0, "example \(i) should be clean") }
+        }
+        XCTAssert((0..<(5 * d)).contains { half.images.scalars[$0] != x.scalars[$0] }, "no example was attacked")
+        XCTAssertEqual(m.mode, .evaluation)
     }
 }
