@@ -92,6 +92,12 @@ struct DatasetsCommand: ParsableCommand {
                 print("bundle:   \(FileManager.default.fileExists(atPath: bundle) ? bundle : "not imported")")
             }
             for split in FashionMNIST.Split.allCases {
+                // A constructed set (`datasets build`) holds a training split only.
+                if DatasetLoader.isBundlePath(name), let m = try? BundleReader.manifest(of: name),
+                   m.entry(DatasetBundle.imagesEntry(split)) == nil {
+                    print("\(split.rawValue): none in this bundle")
+                    continue
+                }
                 let d = try DatasetLoader.load(name, split: split, sourceDirectory: dataDir)
                 let counts = d.classCounts()
                 let mean = d.images.scalars.reduce(0, +) / Float(max(1, d.images.count))

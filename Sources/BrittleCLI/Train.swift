@@ -102,6 +102,9 @@ struct Train: ParsableCommand {
 
         let trainSet = try data.load(.train)
         let testSet = try data.load(.test)
+        guard testSet.imageShape == trainSet.imageShape, testSet.numClasses == trainSet.numClasses else {
+            throw ValidationError("the test set \(testSet.name) (\(testSet.imageShape), \(testSet.numClasses) classes) does not match the training set \(trainSet.name) (\(trainSet.imageShape), \(trainSet.numClasses) classes)")
+        }
         var model = try archPlugin.build(archConfig, inputShape: trainSet.imageShape, classCount: trainSet.numClasses, seed: seed)
         for (spec, t, c) in transformSteps.reversed() {
             if let layer = try t.modelInputLayer(c, channels: trainSet.imageShape[0]) {
@@ -171,7 +174,7 @@ struct Train: ParsableCommand {
             command: "train", architecture: arch, architectureVersion: archPlugin.version, architectureOptions: archConfig.text,
             transforms: transforms,
             adversarial: adversary.map { AdversarialRecord(attack: $0.plugin.id, attackVersion: $0.plugin.version, configuration: $0.config.text, fraction: adversarialFraction) },
-            robustMonitor: robustMonitor?.history ?? [], dataset: trainSet.name, trainImages: trainSet.count, testImages: testSet.count,
+            robustMonitor: robustMonitor?.history ?? [], dataset: trainSet.name, testDataset: testSet.name, trainImages: trainSet.count, testImages: testSet.count,
             threads: Parallel.threads, configuration: c, epochs: history, testAccuracy: testAccuracy,
             seconds: Date().timeIntervalSince(start), brittleVersion: brittleVersion)
         try writeAtomically(try prettyJSON(record), to: (out as NSString).appendingPathComponent("metrics.json"))
@@ -188,6 +191,7 @@ struct TrainRecord: Codable {
     var adversarial: AdversarialRecord?
     var robustMonitor: [RobustMonitorEntry]
     var dataset: String
+    var testDataset: String
     var trainImages: Int
     var testImages: Int
     var threads: Int

@@ -255,6 +255,16 @@ final class ConstructionTests: XCTestCase {
         let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/d/metrics.json"))) as? [String: Any]
         XCTAssertEqual(metrics?["trainImages"] as? Int, 40)
         XCTAssertEqual(metrics?["testImages"] as? Int, 150)
+        XCTAssertEqual(metrics?["testDataset"] as? String, "fashion-mnist:test", "metrics.json names the test set")
+        // A test set of another shape is refused, naming both.
+        r = try sh(brittle, ["train", "--dataset", det, "--test-dataset", "synthetic-features", "--arch", "mlp",
+                             "--arch-opt", "hidden=16", "--epochs", "1", "--out", dir + "/mismatch"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssert(r.err.contains("does not match the training set"), r.err)
+        // `datasets show` on a train-only bundle describes it and says it has no test split.
+        r = try sh(brittle, ["datasets", "show", det, "--grid", dir + "/det-grid.png"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssert(r.out.contains("test: none in this bundle"), r.out)
 
         // D_R-style inversion through the CLI as well (few iterations).
         let dr = dir + "/dr.tar.zst"
