@@ -16,7 +16,9 @@ final class BundleCLITests: XCTestCase {
         let candidates = [bin + "/brittle", URL(fileURLWithPath: bin).deletingLastPathComponent().path + "/brittle"]
             + [URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug/brittle"]
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("brittle binary not built (run `swift build` first)")
+            // Fail, not skip: a missing binary must not silently drop the CLI tests.
+            XCTFail("brittle binary not built (run `swift build` first); looked at \(candidates)")
+            throw CocoaError(.fileNoSuchFile)
         }
         brittle = found
         root = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-bcli-\(UUID().uuidString)").path

@@ -286,7 +286,9 @@ final class ConstructionTests: XCTestCase {
         candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path + "/brittle")
         candidates.append(Bundle(for: ConstructionTests.self).bundleURL.deletingLastPathComponent().path + "/brittle")
         guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("the brittle executable is not built (run `swift build` first); looked at \(candidates)")
+            // Fail, not skip: a missing binary must not silently drop the CLI tests.
+            XCTFail("the brittle executable is not built (run `swift build` first); looked at \(candidates)")
+            throw CocoaError(.fileNoSuchFile)
         }
         return found
     }
