@@ -124,13 +124,23 @@ public final class Conv2d: Layer {
                     }
                 }
                 if let bias {
+                    // db[f] += sum of dy's row f: eight interleaved partial sums (a scalar chain is
+                    // latency-bound: it cost ~10% of a cnn-small training step), rows in parallel.
                     let tp = tb.baseAddress!
                     bias.gradient.withUnsafeMutablePointer { db in
-                        for f in 0..<F {
-                            var acc: Float = 0
-                            let row = tp + f * NP
-                            for q in 0..<NP { acc += row[q] }
-                            db[f] += acc
+                        parallelItems(F, itemSize: NP) { rows in
+                            for f in rows {
+                                let row = UnsafeRawPointer(tp + f * NP)
+                                var acc = SIMD8<Float>()
+                                var q = 0
+                                while q + 8 <= NP {
+                                    acc += row.loadUnaligned(fromByteOffset: 4 * q, as: SIMD8<Float>.self)
+                                    q += 8
+                                }
+                                var total = acc.sum()
+                                while q < NP { total += (tp + f * NP)[q]; q += 1 }
+                                db[f] += total
+                            }
                         }
                     }
                 }
