@@ -225,7 +225,7 @@ final class BundleTests: XCTestCase {
         let bundle = root + "/i.tar.zst"
         try BundleWriter.pack(directory: src, manifest: manifest(), to: bundle)
         guard let listing = try run("/usr/bin/env", ["tar", "--zstd", "-tf", bundle]) else {
-            throw XCTSkip("GNU tar with zstd not available")
+            throw missingPrerequisite("GNU tar with zstd not available")
         }
         XCTAssertEqual(listing.split(separator: "\n").first, "manifest.json")
         XCTAssertTrue(listing.contains("nested/deeper/big.bin"))
@@ -244,7 +244,7 @@ final class BundleTests: XCTestCase {
             print('numpy ok', m['kind'])
             """
         guard try run("/usr/bin/env", ["python3", "-c", "import numpy"]) != nil else {
-            throw XCTSkip("python3 numpy not installed: listed and extracted with tar only")
+            throw missingPrerequisite("python3 numpy not installed: listed and extracted with tar only")
         }
         let output = try run("/usr/bin/env", ["python3", "-c", script], cwd: out)
         XCTAssertEqual(output?.trimmingCharacters(in: .whitespacesAndNewlines), "numpy ok experiment")

@@ -168,7 +168,7 @@ final class CLITests: XCTestCase {
 
     private func fashionMNISTOrSkip() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install -y dataset-fashion-mnist)")
+            throw missingPrerequisite("Fashion-MNIST is not installed (apt-get install -y dataset-fashion-mnist)")
         }
     }
 

@@ -190,7 +190,7 @@ final class ConstructionTests: XCTestCase {
 
     func testDatasetsBuildWritesAVerifiableBundleThatTrainsAndTestsOnTheOriginalTestSet() throws {
         guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") else {
-            throw XCTSkip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+            throw missingPrerequisite("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
         }
         let brittle = try executable()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-construct-\(UUID().uuidString)").path

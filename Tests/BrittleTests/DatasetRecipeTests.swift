@@ -39,7 +39,7 @@ final class DatasetRecipeTests: XCTestCase {
     func testFashionMNISTSourceHashesMatchTheDebianPackage() throws {
         let recipe = try DatasetCatalog.recipe(named: "fashion-mnist")
         guard let dir = recipe.source.directory, FileManager.default.fileExists(atPath: dir) else {
-            throw XCTSkip("dataset-fashion-mnist not installed")
+            throw missingPrerequisite("dataset-fashion-mnist not installed")
         }
         let used = try DatasetImport.verifySources(recipe, in: dir)
         XCTAssertEqual(used.map(\.sha256), recipe.source.files.map { $0.sha256! })
@@ -167,7 +167,7 @@ final class DatasetRecipeTests: XCTestCase {
 
     func testFashionMNISTImportMatchesTheRawFiles() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip("dataset-fashion-mnist not installed")
+            throw missingPrerequisite("dataset-fashion-mnist not installed")
         }
         let bundle = root + "/fashion-mnist.tar.zst"
         let m = try DatasetImport.run(try DatasetCatalog.recipe(named: "fashion-mnist"), to: bundle, brittleVersion: "test", command: "test")

@@ -85,7 +85,7 @@ final class IOTests: XCTestCase {
     // MARK: IDX and the loader
 
     func testIDXRoundTripGzipAndPlain() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { throw XCTSkip("no /bin/gzip") }
+        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { throw missingPrerequisite("no /bin/gzip") }
         let train = try writeSplit(prefix: "train", count: 25, gzip: true)
         let test = try writeSplit(prefix: "t10k", count: 7, gzip: false)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("train-images-idx3-ubyte.gz")))
@@ -198,7 +198,7 @@ final class IOTests: XCTestCase {
 
     func testRealFashionMNISTTestSplit() throws {
         guard FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory) else {
-            throw XCTSkip(
+            throw missingPrerequisite(
                 "\(FashionMNIST.defaultDirectory) is absent (apt-get install -y dataset-fashion-mnist)")
         }
         let set = try FashionMNIST.load(split: .test)
@@ -373,7 +373,7 @@ final class IOTests: XCTestCase {
             run("/usr/bin/env", ["python3"] + arguments)
         }
         guard python(["-c", "import numpy"])?.0 == 0 else {
-            throw XCTSkip("python3 with numpy is not installed")
+            throw missingPrerequisite("python3 with numpy is not installed")
         }
 
         let st = path("model.safetensors")
