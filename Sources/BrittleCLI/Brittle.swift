@@ -1,6 +1,7 @@
 // The `brittle` command: the entry point users meet. Each subcommand is a small struct in its
 // own file; the work itself lives in BrittleExperiments and the kit.
 import ArgumentParser
+import BrittleExperiments
 
 @main
 struct Brittle: ParsableCommand {
@@ -14,12 +15,12 @@ struct Brittle: ParsableCommand {
             First steps:
               brittle train --arch cnn-small --epochs 10 --out runs/cnn   train on Fashion-MNIST
               brittle evaluate --model runs/cnn                           test accuracy of a model
+              brittle reproduce all --preset quick                        the paper on Fashion-MNIST
 
             Fashion-MNIST is read from /usr/share/datasets/fashion-mnist \
             (apt-get install -y dataset-fashion-mnist). Threads: --threads or BRITTLE_THREADS.
             """,
         version: brittleVersion,
-        subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self])
+        subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self, Reproduce.self])
 }
 
-let brittleVersion = "0.1.0"

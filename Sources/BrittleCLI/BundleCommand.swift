@@ -2,6 +2,7 @@
 // verifiable, reproducible .tar.zst bundles (manifest.json first, SHA-256 per entry).
 // Not the format itself: see BrittleArchive (BundleWriter, BundleReader, Manifest).
 import ArgumentParser
+import BrittleExperiments
 import BrittleArchive
 import BrittleIO
 import Foundation

@@ -2,6 +2,7 @@
 // verified sources into a bundle in the data directory, and a dataset's counts and class balance.
 // Not the loaders: see BrittleDatasets. (No PNG sample grid yet: it needs the figures module.)
 import ArgumentParser
+import BrittleExperiments
 import BrittleFigures
 import BrittleArchive
 import BrittleDatasets

@@ -1,5 +1,6 @@
 // Option groups shared by subcommands: where the data comes from, and how many threads.
 import ArgumentParser
+import BrittleExperiments
 import BrittleArchive
 import BrittleGEMM
 import BrittleDatasets
@@ -67,17 +68,7 @@ struct DataOptions: ParsableArguments {
                 problem: "the dataset bundle has no test split (a training set only" + (source.map { ", built from \($0)" } ?? "") + ")",
                 fix: "Pass --test-dataset \(source ?? "NAME") to test on the original test set")
         }
-        var d: LabeledDataset
-        if DatasetLoader.isBundlePath(dataset) || (try? DatasetCatalog.recipesDirectory()) != nil {
-            d = try DatasetLoader.load(dataset, split: split, sourceDirectory: dataDir)
-        } else {
-            // No recipes (binary run outside its checkout): the built-in IDX loader.
-            d = try FashionMNIST.load(directory: dataDir ?? FashionMNIST.defaultDirectory, split: split)
-            if dataset == "mnist" {
-                d.classNames = (0..<10).map(String.init)
-                d.name = "mnist"
-            }
-        }
+        var d = try loadDatasetSplit(dataset, split: split, dataDir: dataDir)
         let cap = split == .train ? limit : testLimit
         if let cap, cap < d.count { d = d.subset(Array(0..<cap)) }
         return d

@@ -33,16 +33,23 @@ public struct EpochMetrics: Codable, Sendable {
 /// after each epoch. `onEpoch` sees each epoch's metrics as they come.
 /// `augment`, when given, maps each mini-batch before the step; its seed is derived from the
 /// run seed, the epoch and the batch, so augmentation is reproducible.
+/// `resumeFile`, when given, is a training checkpoint written after every epoch (weights,
+/// buffers, momentum, metrics so far): if it exists when training starts, training continues
+/// after its last epoch and ends with the same weights as an uninterrupted run.
 public func train(
     _ model: Classifier, on data: LabeledDataset, configuration c: TrainingConfiguration,
     test: LabeledDataset? = nil, augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = nil,
-    onEpoch: (EpochMetrics) -> Void = { _ in }
+    resumeFile: String? = nil, onEpoch: (EpochMetrics) -> Void = { _ in }
 ) throws -> [EpochMetrics] {
     let sgd = SGD(momentum: c.momentum, weightDecay: c.weightDecay)
     let n = data.count
     let batches = (n + c.batchSize - 1) / c.batchSize
     var history: [EpochMetrics] = []
-    for epoch in 0..<c.epochs {
+    if let resumeFile, FileManager.default.fileExists(atPath: resumeFile) {
+        history = try TrainingCheckpoint.restore(model, sgd: sgd, configuration: c, from: resumeFile)
+        note("resuming after epoch \(history.count)/\(c.epochs) from \(resumeFile)")
+    }
+    for epoch in history.count..<c.epochs {
         var rng = SeededGenerator.stream(seed: c.seed, index: UInt64(epoch))
         var order = Array(0..<n)
         order.shuffle(using: &rng)
@@ -72,6 +79,7 @@ public func train(
                              seconds: secs, imagesPerSecond: Double(seen) / secs)
         if let test { m.testAccuracy = accuracy(model, on: test) }
         history.append(m)
+        if let resumeFile { try TrainingCheckpoint.save(model, sgd: sgd, configuration: c, history: history, to: resumeFile) }
         onEpoch(m)
     }
     model.mode = .evaluation
@@ -97,4 +105,41 @@ public func trainingStep(_ model: Classifier, _ x: Tensor, _ y: [Int], sgd: SGD,
 public func accuracy(_ model: Classifier, on data: LabeledDataset, batchSize: Int = 500) -> Float {
     let predictions = model.predict(data.images, batchSize: batchSize)
     return Float(zip(predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
+}
+
+/// Mid-training checkpoints: the weights, buffers and momentum after an epoch, with the metrics
+/// so far and the configuration they belong to, in one safetensors file (written atomically).
+public enum TrainingCheckpoint {
+    /// Writes the state after `history.count` epochs to `path`.
+    public static func save(_ model: Classifier, sgd: SGD, configuration: TrainingConfiguration,
+                            history: [EpochMetrics], to path: String) throws {
+        var tensors = (model.namedParameters + model.namedBuffers).map { (name: $0.0, tensor: $0.1.value) }
+        for (name, p) in model.namedParameters {
+            if let v = sgd.velocity(of: p) { tensors.append((name: "velocity." + name, tensor: Tensor(shape: p.value.shape, scalars: v))) }
+        }
+        try Safetensors.write(tensors, metadata: ["brittle.training": jsonString(configuration),
+                                                  "brittle.history": jsonString(history)], to: path)
+    }
+
+    /// Loads the state in `path` into `model` and `sgd`; returns the metrics of the epochs done.
+    /// Refuses a checkpoint written for another configuration.
+    public static func restore(_ model: Classifier, sgd: SGD, configuration: TrainingConfiguration, from path: String) throws -> [EpochMetrics] {
+        let (tensors, _, meta) = try Safetensors.read(path: path)
+        guard meta["brittle.training"] == jsonString(configuration),
+              let historyText = meta["brittle.history"],
+              let history = try? JSONDecoder().decode([EpochMetrics].self, from: Data(historyText.utf8))
+        else {
+            throw DataError("\(path) is a training checkpoint of another configuration: delete it to start over")
+        }
+        for (name, p) in model.namedParameters + model.namedBuffers {
+            guard let t = tensors[name], t.shape == p.value.shape else {
+                throw DataError("\(path): tensor '\(name)' missing or of the wrong shape: delete the file to start over")
+            }
+            p.value = t
+        }
+        for (name, p) in model.namedParameters {
+            if let v = tensors["velocity." + name] { sgd.setVelocity(v.scalars, of: p) }
+        }
+        return history
+    }
 }

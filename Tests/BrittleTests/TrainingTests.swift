@@ -142,6 +142,53 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    // MARK: Resuming
+
+    /// A run resumed from its checkpoint after epoch 1 ends bit-identical to the uninterrupted
+    /// run (weights, BN buffers, and momentum all restored); another configuration is refused.
+    func testTrainingResumedAfterAnEpochEndsBitIdenticalToAnUninterruptedRun() throws {
+        let data = syntheticDataset(count: 96, seed: 5)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-resume-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var c = TrainingConfiguration()
+        c.epochs = 3
+        c.batchSize = 32
+        c.seed = 3
+        let full = dir + "/full.safetensors", afterOne = dir + "/after-one.safetensors"
+        let uninterrupted = try build("cnn-small", seed: 3, classes: 4)
+        let history = try BrittleExperiments.train(uninterrupted, on: data, configuration: c, resumeFile: full) { m in
+            if m.epoch == 1 { try? FileManager.default.copyItem(atPath: full, toPath: afterOne) }
+        }
+        XCTAssertEqual(history.count, 3)
+
+        // Each resumed run continues writing its checkpoint: give each its own copy.
+        func copy(_ name: String) throws -> String {
+            try FileManager.default.copyItem(atPath: afterOne, toPath: dir + "/" + name)
+            return dir + "/" + name
+        }
+        let resumed = try build("cnn-small", seed: 3, classes: 4)
+        let resumedHistory = try BrittleExperiments.train(resumed, on: data, configuration: c, resumeFile: try copy("a.safetensors"))
+        XCTAssertEqual(resumedHistory.map(\.epoch), [1, 2, 3])
+        XCTAssertEqual(resumedHistory[0].trainLoss, history[0].trainLoss, "epoch 1 must come from the checkpoint")
+        XCTAssertEqual(differences(state(uninterrupted), state(resumed)), [], "tensors that differ after resuming")
+
+        // Without the momentum buffers, the resumed run would differ: the check above can fail.
+        let noMomentum = try build("cnn-small", seed: 3, classes: 4)
+        let (tensors, _, meta) = try Safetensors.read(path: try copy("b.safetensors"))
+        let stripped = tensors.filter { !$0.key.hasPrefix("velocity.") }.map { (name: $0.key, tensor: $0.value) }
+        XCTAssertLessThan(stripped.count, tensors.count, "the checkpoint holds no momentum buffers")
+        try Safetensors.write(stripped, metadata: meta, to: dir + "/stripped.safetensors")
+        _ = try BrittleExperiments.train(noMomentum, on: data, configuration: c, resumeFile: dir + "/stripped.safetensors")
+        XCTAssertNotEqual(differences(state(uninterrupted), state(noMomentum)), [])
+
+        var other = c
+        other.learningRate = 0.01
+        XCTAssertThrowsError(try BrittleExperiments.train(try build("cnn-small", seed: 3, classes: 4), on: data, configuration: other, resumeFile: try copy("c.safetensors"))) {
+            XCTAssertTrue("\($0)".contains("another configuration"), "\($0)")
+        }
+    }
+
     // MARK: Determinism
 
     func testTrainingWithSameSeedAndTwoThreadsIsBitIdentical() throws {

@@ -54,6 +54,16 @@ public final class SGD {
         self.nesterov = nesterov
     }
 
+    /// The momentum buffer of `parameter` (nil before its first step): saved with a training
+    /// checkpoint so a resumed run continues bit for bit.
+    public func velocity(of parameter: Parameter) -> [Float]? { velocity[ObjectIdentifier(parameter)] }
+
+    /// Restores the momentum buffer of `parameter` (from a training checkpoint).
+    public func setVelocity(_ v: [Float], of parameter: Parameter) {
+        precondition(v.count == parameter.value.count, "velocity has \(v.count) values, the parameter \(parameter.value.count)")
+        velocity[ObjectIdentifier(parameter)] = v
+    }
+
     /// One update of every parameter from its accumulated gradient, at learning rate `lr`.
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         for p in parameters {

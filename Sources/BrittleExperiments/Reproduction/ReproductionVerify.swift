@@ -1,0 +1,89 @@
+// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, while it
+// is unpacked into a temporary directory), reloads every model it holds, re-measures the
+// figures results.json records (clean and robust accuracy, the (y+1) share, accuracy on
+// examples transferred from the standard model) on the original test set, and compares.
+import BrittleArchive
+import BrittleIO
+import BrittleNN
+import BrittlePlugins
+import Foundation
+
+/// One re-measured figure.
+public struct VerifiedFigure: Sendable {
+    public var model: String
+    public var seed: UInt64
+    public var metric: String
+    public var recorded: Float
+    public var measured: Float
+    public var matches: Bool
+}
+
+public enum ReproductionVerify {
+    /// Re-measures the bundle's figures; a figure matches when it differs by at most
+    /// `tolerance` (a fraction: 0.005 is half a point). Same seed and thread count give the
+    /// same figures bit for bit here; the tolerance allows another CPU's rounding.
+    public static func verify(bundle path: String, tolerance: Float = 0.005, log: (String) -> Void = note) throws
+        -> (results: ReproductionResults, figures: [VerifiedFigure])
+    {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-verify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let manifest = try BundleReader.unpack(path, to: tmp)
+        guard manifest.kind == .experiment, manifest.entry("results.json") != nil else {
+            throw ReproductionError("\(path) is a \(manifest.kind.rawValue) bundle without results.json, not an experiment bundle of `brittle reproduce`")
+        }
+        log("verified \(manifest.entries.count) entries of \(path) against their SHA-256")
+        let results = try ReproductionReport.readResults((tmp as NSString).appendingPathComponent("results.json"))
+        let c = results.config
+        var test = try loadDatasetSplit(c.dataset, split: .test, dataDir: c.dataDir)
+        if let cap = c.testLimit, cap < test.count { test = test.subset(Array(0..<cap)) }
+        let robustTest = test.subset(Array(0..<min(test.count, c.robustTestLimit)))
+
+        func model(_ stage: String) throws -> Classifier {
+            let file = (tmp as NSString).appendingPathComponent(ReproductionReport.modelEntry(stage))
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ReproductionError("\(path) lacks \(ReproductionReport.modelEntry(stage)), the model results.json names")
+            }
+            return try Checkpoint.load(file)
+        }
+        var figures: [VerifiedFigure] = []
+        func compare(_ m: String, _ seed: UInt64, _ metric: String, _ recorded: Float, _ measured: Float) {
+            figures.append(VerifiedFigure(model: m, seed: seed, metric: metric, recorded: recorded, measured: measured,
+                                          matches: abs(recorded - measured) <= tolerance))
+        }
+        // Transferred examples: re-crafted on each seed's standard model.
+        var transferred: [UInt64: Tensor] = [:]
+        for source in results.transferSources {
+            guard let standard = results.models.first(where: { $0.name == "standard" && $0.seed == source.seed }) else { continue }
+            let attack = try pgdL2(epsilon: source.epsilon, steps: source.steps)
+            let adv = runAttack(attack, on: try model(standard.stage), inputs: robustTest.images,
+                                goal: .untargeted(TrueLabels(robustTest.labels)), exampleSeeds: (0..<robustTest.count).map { UInt64($0) })
+            transferred[source.seed] = adv.inputs
+        }
+        for m in results.models {
+            log("re-evaluating \(m.label), seed \(m.seed)")
+            let classifier = try model(m.stage)
+            let e = try evaluateModel(classifier, test: test, robustTest: robustTest, epsilons: m.evaluation.robust.map(\.epsilon),
+                                      steps: m.evaluation.steps, label: m.name)
+            compare(m.name, m.seed, "clean", m.evaluation.cleanAccuracy, e.cleanAccuracy)
+            compare(m.name, m.seed, "(y+1) share", m.evaluation.nextClassFraction, e.nextClassFraction)
+            for p in m.evaluation.robust {
+                compare(m.name, m.seed, "robust eps \(ReproductionReport.number(p.epsilon))", p.robustAccuracy, e.robustAccuracy(p.epsilon) ?? .nan)
+            }
+            if let t = m.transferredAccuracy, let x = transferred[m.seed] {
+                compare(m.name, m.seed, "on transferred", t, accuracyOn(classifier, x, robustTest.labels))
+            }
+        }
+        for t in results.transfer {
+            guard let x = transferred[t.seed], t.stages.count == 2 else { continue }
+            let target = try model(t.stages[1])
+            let clean = target.predict(robustTest.images), adv = target.predict(x)
+            var correct = 0, fooled = 0
+            for i in 0..<robustTest.count where clean[i] == robustTest.labels[i] {
+                correct += 1
+                if adv[i] != robustTest.labels[i] { fooled += 1 }
+            }
+            compare(t.architecture, t.seed, "transfer success", t.transferSuccess, Float(fooled) / Float(max(correct, 1)))
+        }
+        return (results, figures)
+    }
+}
