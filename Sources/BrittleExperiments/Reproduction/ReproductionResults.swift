@@ -218,10 +218,15 @@ public enum ReproductionClaims {
             if let c = clean(name) {
                 let leak = 100 * mean(r.models(name).map { Double($0.evaluation.nextClassFraction) })
                 let success = 100 * mean(r.sets(name).compactMap { $0.reported["targeted-success"] })
+                // The expectation covers the reference budgets (eps 1 and 2); larger
+                // budgets are the sweep that looks for where D_det crosses chance.
+                let expected = det <= 2
                 claims.append(ClaimResult(
                     id: "d_det-eps\(ReproductionReport.number(det))",
-                    statement: "D_det (eps \(ReproductionReport.number(det))) is expected to FAIL on Fashion-MNIST: accuracy below chance (10%) because most test predictions are (y + 1) mod 10",
-                    holds: c < 10 && leak > 50,
+                    statement: expected
+                        ? "D_det (eps \(ReproductionReport.number(det))) is expected to FAIL on Fashion-MNIST: accuracy below chance (10%) because most test predictions are (y + 1) mod 10"
+                        : "D_det (eps \(ReproductionReport.number(det))), the budget sweep: does it cross chance (10%)? (reported)",
+                    holds: expected ? (c < 10 && leak > 50) : nil,
                     detail: "clean \(pct(c)); (y+1) mod 10 share of predictions \(pct(leak)); targeted success \(pct(success))"))
             }
         }
