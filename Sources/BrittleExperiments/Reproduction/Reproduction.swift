@@ -270,9 +270,7 @@ public final class Reproduction {
         let ref = try stage("transfer-examples-s\(seed)", configuration: key, upstream: [source]) { dir, _ in
             let model = try Checkpoint.load(source.modelFile)
             let data = try self.robustTest()
-            let attack = try pgdL2(epsilon: self.config.transferEpsilon, steps: self.config.transferSteps)
-            let adv = runAttack(attack, on: model, inputs: data.images, goal: .untargeted(TrueLabels(data.labels)),
-                                exampleSeeds: (0..<data.count).map { UInt64($0) })
+            let adv = try craftTransferExamples(on: model, data, epsilon: self.config.transferEpsilon, steps: self.config.transferSteps)
             let acc = Float(zip(adv.predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
             try Safetensors.write([(name: "adversarial", tensor: adv.inputs)], metadata: ["source_accuracy": "\(acc)"],
                                   to: (dir as NSString).appendingPathComponent("examples.safetensors"))
@@ -367,18 +365,10 @@ public final class Reproduction {
                 try limited(self.train(), config.transferTrainLimit)
             }
             let x = try TrainingRecord.read(onRelabelled).testAccuracy
-            let target = try Checkpoint.load(onD.modelFile)
-            let clean = target.predict(data.images)
-            let adv = target.predict(examples)
-            var correct = 0, fooled = 0
-            for i in 0..<data.count where clean[i] == data.labels[i] {
-                correct += 1
-                if adv[i] != data.labels[i] { fooled += 1 }
-            }
+            let t = transferSuccess(against: try Checkpoint.load(onD.modelFile), clean: data.images, adversarial: examples, labels: data.labels)
             results.transfer.append(TransferResult(
                 architecture: arch, seed: seed, relabelledSet: relabelled.name, accuracyTrainedOnRelabelled: x,
-                targetCleanAccuracy: Float(correct) / Float(max(data.count, 1)),
-                transferSuccess: Float(fooled) / Float(max(correct, 1)), examples: data.count,
+                targetCleanAccuracy: t.cleanAccuracy, transferSuccess: t.success, examples: data.count,
                 stages: [onRelabelled.name, onD.name]))
         }
     }
@@ -394,6 +384,24 @@ func limited(_ data: LabeledDataset, _ limit: Int?) -> LabeledDataset {
 func accuracyOn(_ model: Classifier, _ images: Tensor, _ labels: [Int]) -> Float {
     let p = model.predict(images)
     return Float(zip(p, labels).filter { $0 == $1 }.count) / Float(max(labels.count, 1))
+}
+
+/// Untargeted L2 PGD examples crafted on `source` (per-example seeds 0, 1, ...).
+func craftTransferExamples(on source: Classifier, _ data: LabeledDataset, epsilon: Double, steps: Int) throws -> AttackedBatch {
+    runAttack(try pgdL2(epsilon: epsilon, steps: steps), on: source, inputs: data.images,
+              goal: .untargeted(TrueLabels(data.labels)), exampleSeeds: (0..<data.count).map { UInt64($0) })
+}
+
+/// Transfer success against `target`: the share of the images it classifies correctly whose
+/// adversarial version it gets wrong; and its clean accuracy on them.
+func transferSuccess(against target: Classifier, clean: Tensor, adversarial: Tensor, labels: [Int]) -> (success: Float, cleanAccuracy: Float) {
+    let c = target.predict(clean), a = target.predict(adversarial)
+    var correct = 0, fooled = 0
+    for i in labels.indices where c[i] == labels[i] {
+        correct += 1
+        if a[i] != labels[i] { fooled += 1 }
+    }
+    return (Float(fooled) / Float(max(correct, 1)), Float(correct) / Float(max(labels.count, 1)))
 }
 
 /// The host's L2 PGD at `epsilon` with `steps` steps of 2.5 eps / steps, no random start.

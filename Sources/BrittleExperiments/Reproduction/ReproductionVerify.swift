@@ -54,10 +54,8 @@ public enum ReproductionVerify {
         var transferred: [UInt64: Tensor] = [:]
         for source in results.transferSources {
             guard let standard = results.models.first(where: { $0.name == "standard" && $0.seed == source.seed }) else { continue }
-            let attack = try pgdL2(epsilon: source.epsilon, steps: source.steps)
-            let adv = runAttack(attack, on: try model(standard.stage), inputs: robustTest.images,
-                                goal: .untargeted(TrueLabels(robustTest.labels)), exampleSeeds: (0..<robustTest.count).map { UInt64($0) })
-            transferred[source.seed] = adv.inputs
+            transferred[source.seed] = try craftTransferExamples(on: try model(standard.stage), robustTest,
+                                                                 epsilon: source.epsilon, steps: source.steps).inputs
         }
         for m in results.models {
             log("re-evaluating \(m.label), seed \(m.seed)")
@@ -75,14 +73,8 @@ public enum ReproductionVerify {
         }
         for t in results.transfer {
             guard let x = transferred[t.seed], t.stages.count == 2 else { continue }
-            let target = try model(t.stages[1])
-            let clean = target.predict(robustTest.images), adv = target.predict(x)
-            var correct = 0, fooled = 0
-            for i in 0..<robustTest.count where clean[i] == robustTest.labels[i] {
-                correct += 1
-                if adv[i] != robustTest.labels[i] { fooled += 1 }
-            }
-            compare(t.architecture, t.seed, "transfer success", t.transferSuccess, Float(fooled) / Float(max(correct, 1)))
+            let measured = transferSuccess(against: try model(t.stages[1]), clean: robustTest.images, adversarial: x, labels: robustTest.labels)
+            compare(t.architecture, t.seed, "transfer success", t.transferSuccess, measured.success)
         }
         return (results, figures)
     }
