@@ -39,27 +39,41 @@ public enum CIFAR10 {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw DataError(.missing, path: base, problem: "no \(name) in this directory", fix: sourceHint)
             }
-            let bytes = try FileBytes.readAll(path)
-            guard bytes.count % recordSize == 0 else {
+            let batch = try decodeBatch(FileBytes.readAll(path), file: path)
+            pixels += batch.pixels
+            labels += batch.labels
+        }
+        return (pixels, labels)
+    }
+
+    /// Decodes one binary batch file's bytes (`file` names it in errors) into pixels
+    /// (N x 3072, CHW per image) and labels.
+    ///
+    /// - Throws: `DataError`: a size that is not a whole number of records (`.truncated`), or a
+    ///   label above 9 (`.mismatch`).
+    public static func decodeBatch(_ bytes: [UInt8], file path: String) throws -> (pixels: [UInt8], labels: [Int]) {
+        guard bytes.count % recordSize == 0 else {
+            throw DataError(
+                .truncated, path: path,
+                problem: "\(bytes.count) bytes is not a whole number of \(recordSize)-byte CIFAR-10 records "
+                    + "(\(bytes.count % recordSize) bytes left over)",
+                fix: "The file is incomplete or not a CIFAR-10 binary batch: copy it again")
+        }
+        let n = bytes.count / recordSize
+        var pixels: [UInt8] = []
+        var labels: [Int] = []
+        pixels.reserveCapacity(n * (recordSize - 1))
+        labels.reserveCapacity(n)
+        for i in 0..<n {
+            let start = i * recordSize
+            let label = Int(bytes[start])
+            guard label < classNames.count else {
                 throw DataError(
-                    .truncated, path: path,
-                    problem: "\(bytes.count) bytes is not a whole number of \(recordSize)-byte CIFAR-10 records "
-                        + "(\(bytes.count % recordSize) bytes left over)",
-                    fix: "The file is incomplete or not a CIFAR-10 binary batch: copy it again")
+                    .mismatch, path: path, problem: "record \(i) has label \(label), outside 0..<10",
+                    fix: "This is not a CIFAR-10 binary batch (CIFAR-100 records have two label bytes)")
             }
-            let n = bytes.count / recordSize
-            pixels.reserveCapacity(pixels.count + n * (recordSize - 1))
-            for i in 0..<n {
-                let start = i * recordSize
-                let label = Int(bytes[start])
-                guard label < classNames.count else {
-                    throw DataError(
-                        .mismatch, path: path, problem: "record \(i) has label \(label), outside 0..<10",
-                        fix: "This is not a CIFAR-10 binary batch (CIFAR-100 records have two label bytes)")
-                }
-                labels.append(label)
-                pixels.append(contentsOf: bytes[(start + 1)..<(start + recordSize)])
-            }
+            labels.append(label)
+            pixels.append(contentsOf: bytes[(start + 1)..<(start + recordSize)])
         }
         return (pixels, labels)
     }

@@ -124,7 +124,8 @@ public enum NPY {
 
     // MARK: Decoding
 
-    static func decode(_ bytes: [UInt8], path: String) throws -> NPYArray {
+    /// Decodes .npy bytes (`path` names the source in errors); see `read(path:)`.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> NPYArray {
         func bad(_ problem: String, _ kind: DataError.Kind = .malformed) -> DataError {
             DataError(kind, path: path, problem: problem)
         }

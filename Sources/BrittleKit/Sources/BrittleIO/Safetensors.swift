@@ -106,7 +106,8 @@ public enum Safetensors {
         var end: Int
     }
 
-    static func decode(_ bytes: [UInt8], path: String) throws
+    /// Decodes safetensors bytes (`path` names the source in errors); see `read(path:)`.
+    public static func decode(_ bytes: [UInt8], path: String) throws
         -> (tensors: [String: Tensor], order: [String], metadata: [String: String])
     {
         func bad(_ problem: String, _ kind: DataError.Kind = .malformed) -> DataError {
