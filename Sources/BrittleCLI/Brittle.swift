@@ -2,6 +2,7 @@
 // own file; the work itself lives in BrittleExperiments and the kit.
 import ArgumentParser
 import BrittleExperiments
+import BrittleIO
 
 @main
 struct Brittle: ParsableCommand {
@@ -22,5 +23,13 @@ struct Brittle: ParsableCommand {
             """,
         version: brittleVersion,
         subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self, Reproduce.self])
+
+    /// Temporary files never outlive a run: a signal removes this run's, and the start sweeps
+    /// what a killed run (kill -9, a crash) left in the temporary directory.
+    static func main() {
+        TemporaryPaths.installSignalCleanup()
+        TemporaryPaths.sweepStale()
+        main(nil)
+    }
 }
 

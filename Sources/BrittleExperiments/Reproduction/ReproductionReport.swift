@@ -41,6 +41,11 @@ public enum ReproductionReport {
     /// Reads results.json.
     public static func readResults(_ path: String) throws -> ReproductionResults {
         guard let data = FileManager.default.contents(atPath: path) else { throw ReproductionError("cannot read \(path)") }
+        return try decodeResults(data, source: path)
+    }
+
+    /// Decodes the bytes of a results.json (`source` names them in errors).
+    public static func decodeResults(_ data: Data, source path: String) throws -> ReproductionResults {
         do { return try resultsDecoder.decode(ReproductionResults.self, from: data) } catch {
             throw ReproductionError("\(path) is not a results.json of `brittle reproduce`: \(error)")
         }

@@ -1,5 +1,5 @@
-// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, while it
-// is unpacked into a temporary directory), reloads every model it holds, re-measures the
+// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, as it
+// streams; models are read into memory, nothing is unpacked), reloads every model it holds, re-measures the
 // figures results.json records (clean and robust accuracy, the (y+1) share, accuracy on
 // examples transferred from the standard model) on the original test set, and compares.
 import BrittleArchive
@@ -22,28 +22,32 @@ public enum ReproductionVerify {
     /// Re-measures the bundle's figures; a figure matches when it differs by at most
     /// `tolerance` (a fraction: 0.005 is half a point). Same seed and thread count give the
     /// same figures bit for bit here; the tolerance allows another CPU's rounding.
-    public static func verify(bundle path: String, tolerance: Float = 0.005, log: (String) -> Void = note) throws
+    public static func verify(
+        bundle path: String, tolerance: Float = 0.005, options: BundleReadOptions = .init(), log: (String) -> Void = note
+    ) throws
         -> (results: ReproductionResults, figures: [VerifiedFigure])
     {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-verify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
-        let manifest = try BundleReader.unpack(path, to: tmp)
-        guard manifest.kind == .experiment, manifest.entry("results.json") != nil else {
+        // Every entry is verified as it streams by; results.json and the models are kept in
+        // memory (budgeted), the datasets only hashed: nothing is unpacked to disk.
+        let (manifest, entries) = try BundleReader.readEntries(path, options: options) {
+            $0.path == "results.json" || ($0.path.hasPrefix("models/") && $0.path.hasSuffix(".safetensors"))
+        }
+        guard manifest.kind == .experiment, let resultsBytes = entries["results.json"] else {
             throw ReproductionError("\(path) is a \(manifest.kind.rawValue) bundle without results.json, not an experiment bundle of `brittle reproduce`")
         }
         log("verified \(manifest.entries.count) entries of \(path) against their SHA-256")
-        let results = try ReproductionReport.readResults((tmp as NSString).appendingPathComponent("results.json"))
+        let results = try ReproductionReport.decodeResults(Data(resultsBytes), source: path + ":results.json")
         let c = results.config
         var test = try loadDatasetSplit(c.dataset, split: .test, dataDir: c.dataDir)
         if let cap = c.testLimit, cap < test.count { test = test.subset(Array(0..<cap)) }
         let robustTest = test.subset(Array(0..<min(test.count, c.robustTestLimit)))
 
         func model(_ stage: String) throws -> Classifier {
-            let file = (tmp as NSString).appendingPathComponent(ReproductionReport.modelEntry(stage))
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw ReproductionError("\(path) lacks \(ReproductionReport.modelEntry(stage)), the model results.json names")
+            let entry = ReproductionReport.modelEntry(stage)
+            guard let bytes = entries[entry] else {
+                throw ReproductionError("\(path) lacks \(entry), the model results.json names")
             }
-            return try Checkpoint.load(file)
+            return try Checkpoint.load(safetensors: bytes, name: path + ":" + entry)
         }
         var figures: [VerifiedFigure] = []
         func compare(_ m: String, _ seed: UInt64, _ metric: String, _ recorded: Float, _ measured: Float) {

@@ -30,12 +30,20 @@ extension BundleReader {
             }
             created = true
         }
-        let staging = directory + "/.brittle-unpack-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // A directory this call created goes again on a signal; a staging directory that a
+        // killed unpack left here is swept (its process is gone).
+        let createdToken = created ? TemporaryPaths.register(directory) : nil
+        TemporaryPaths.sweepStale(in: directory)
+        let staging = directory + "/" + TemporaryPaths.name("unpack", hidden: true)
         guard mkdir(staging, 0o700) == 0 else { throw ArchiveIO.posixError(staging, "create the directory", errno) }
+        let stagingToken = TemporaryPaths.register(staging)
         var succeeded = false
         defer {
-            try? FileManager.default.removeItem(atPath: staging)
-            if !succeeded && created { try? FileManager.default.removeItem(atPath: directory) }
+            TemporaryPaths.remove(staging, token: stagingToken)
+            if let createdToken {
+                if !succeeded { try? FileManager.default.removeItem(atPath: directory) }
+                TemporaryPaths.unregister(createdToken)
+            }
         }
 
         var topLevel: [String] = []
@@ -106,18 +114,4 @@ final class FileSink: BundleEntrySink {
         try bytes.withUnsafeBytes { try sink.write($0) }
         try sink.finish()
     }
-}
-
-/// Collects one entry in memory (for entries the caller loads anyway, e.g. dataset arrays).
-public final class MemorySink: BundleEntrySink {
-    /// The bytes received so far.
-    public private(set) var bytes: [UInt8] = []
-    /// Whether every byte arrived and matched the manifest's hash.
-    public private(set) var isComplete = false
-
-    /// A sink that reserves `capacity` bytes up front.
-    public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
-
-    public func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
-    public func finish() throws { isComplete = true }
 }

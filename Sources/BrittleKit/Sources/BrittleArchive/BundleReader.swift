@@ -10,12 +10,23 @@ import Foundation
 
 /// Limits applied while reading a bundle.
 public struct BundleReadOptions: Sendable {
-    /// Largest total of entry sizes accepted (default 64 GiB). A bundle whose manifest or tar
-    /// headers declare more, or that expands to more, is refused before it fills a disk.
+    /// Largest total of entry sizes accepted. A bundle whose manifest or tar headers declare
+    /// more, or that expands to more, is refused before it fills a disk.
     public var maxUnpackedBytes: Int64
 
-    /// Limits with a cap of `maxUnpackedBytes` (default 64 GiB).
-    public init(maxUnpackedBytes: Int64 = 64 << 30) {
+    /// The cap every read uses unless told otherwise: 64 GiB, or the host's `--max-size`.
+    public static var defaultMaxUnpackedBytes: Int64 {
+        get { lock.withLock { processDefault } }
+        set {
+            precondition(newValue > 0, "BundleReadOptions.defaultMaxUnpackedBytes must be positive")
+            lock.withLock { processDefault = newValue }
+        }
+    }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var processDefault: Int64 = 64 << 30
+
+    /// Limits with a cap of `maxUnpackedBytes` (default `defaultMaxUnpackedBytes`).
+    public init(maxUnpackedBytes: Int64 = BundleReadOptions.defaultMaxUnpackedBytes) {
         self.maxUnpackedBytes = maxUnpackedBytes
     }
 }
@@ -89,10 +100,17 @@ public enum BundleReader {
             if let error = pipeline.failure { throw error }
             let name = header.path
             guard header.isRegular else {
-                if header.isDirectory, (try? BundlePath.check(name, source: path)) != nil { continue }
+                // Directory entries, as `tar -C DIR .` writes them, carry nothing: unpacking
+                // creates the directories its files need. Only a safe one is skipped.
+                if header.isDirectory {
+                    if name.isEmpty { continue }
+                    try BundlePath.check(name, source: path)
+                    continue
+                }
                 throw DataError(
                     .unsupported, path: path,
-                    problem: "entry '\(name)' is \(header.typeDescription); bundles hold regular files only",
+                    problem: "entry '\(name.escapingControlCharacters)' is \(header.typeDescription); "
+                        + "bundles hold regular files (and directories) only",
                     fix: "This archive was not written by Brittle and is not unpacked")
             }
             try BundlePath.check(name, source: path)
@@ -112,7 +130,7 @@ public enum BundleReader {
                     problem: "entry '\(name)' is \(header.size) bytes in the archive but \(entry.size) in the manifest",
                     fix: "The bundle is damaged or was modified: copy it again, or re-pack it")
             }
-            unpacked += header.size
+            unpacked = try Checked.sum(unpacked, header.size, path: path, field: "the total size of the entries")
             guard unpacked <= options.maxUnpackedBytes else {
                 throw bomb(path, "its entries reach \(unpacked) bytes at '\(name)'", options)
             }
@@ -200,7 +218,10 @@ final class ArchiveInput {
         }
         archive = a
         self.path = path
-        _ = archive_read_support_filter_all(a)  // ARCHIVE_WARN when external programs are missing
+        // Bundles are zstd-compressed tar and nothing else: checking the magic first gives a
+        // clear answer for a .tar.gz or plain .tar instead of libarchive's generic one.
+        try Self.requireZstd(path)
+        archive_read_support_filter_zstd(a)
         archive_read_support_format_tar(a)
         guard archive_read_open_filename(a, path, 1 << 20) == ARCHIVE_OK else {
             throw damaged("cannot open the bundle")
@@ -208,6 +229,26 @@ final class ArchiveInput {
     }
 
     deinit { archive_read_free(archive) }
+
+    private static func requireZstd(_ path: String) throws {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw ArchiveIO.posixError(path, "open the bundle", errno)
+        }
+        defer { try? file.close() }
+        let head = [UInt8]((try? file.read(upToCount: 512)) ?? Data())
+        if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return }
+        let what: String
+        if head.isEmpty { what = "the file is empty" }
+        else if head.starts(with: [0x1F, 0x8B]) { what = "it is gzip-compressed" }
+        else if head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A]) { what = "it is xz-compressed" }
+        else if head.starts(with: Array("BZh".utf8)) { what = "it is bzip2-compressed" }
+        else if head.count >= 262, Array(head[257..<262]) == Array("ustar".utf8) { what = "it is an uncompressed tar" }
+        else { what = "it does not start with the zstd magic number" }
+        throw DataError(
+            .malformed, path: path, problem: "not a bundle: \(what); bundles are zstd-compressed tar archives",
+            fix: "Pack the directory with `brittle bundle pack DIR -o FILE.tar.zst` (or `tar --zstd -cf FILE.tar.zst "
+                + "-C DIR manifest.json <the other files>`)")
+    }
 
     /// The next header, or nil at the end of the archive.
     func nextHeader() throws -> Header? {
@@ -217,10 +258,16 @@ final class ArchiveInput {
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN, let entry else {
             throw damaged("cannot read the entry after '\(current)'")
         }
-        let name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-        current = name.hasPrefix("./") ? String(name.dropFirst(2)) : name
+        var name = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        if name.hasPrefix("./") { name.removeFirst(2) }
+        let fileType = UInt32(archive_entry_filetype(entry))
+        if fileType == 0o040000 {
+            while name.hasSuffix("/") { name.removeLast() }
+            if name == "." { name = "" }
+        }
+        current = name
         return Header(
-            path: current, size: archive_entry_size(entry), fileType: UInt32(archive_entry_filetype(entry)),
+            path: current, size: archive_entry_size(entry), fileType: fileType,
             isHardlink: archive_entry_hardlink(entry) != nil, isSparse: archive_entry_sparse_count(entry) > 0)
     }
 
@@ -238,7 +285,12 @@ final class ArchiveInput {
 
     /// The first entry, which must be a valid `manifest.json`, and its exact bytes.
     func readManifest() throws -> (manifest: BundleManifest, bytes: [UInt8]) {
-        guard let header = try nextHeader() else {
+        var first = try nextHeader()
+        while let h = first, h.isDirectory {  // `tar -C DIR .` starts with the directory itself
+            if !h.path.isEmpty { try BundlePath.check(h.path, source: path) }
+            first = try nextHeader()
+        }
+        guard let header = first else {
             throw DataError(
                 .missing, path: path, problem: "the archive is empty: no manifest.json",
                 fix: "Pack bundles with `brittle bundle pack`")
@@ -246,10 +298,12 @@ final class ArchiveInput {
         guard header.path == BundleManifest.fileName, header.isRegular else {
             throw DataError(
                 .missing, path: path,
-                problem: "the first entry is '\(header.path)', not manifest.json (missing manifest)",
-                fix: "This is a tar archive but not a Brittle bundle: pack the directory with `brittle bundle pack`")
+                problem: "the first entry is '\(header.path.escapingControlCharacters)', not manifest.json "
+                    + "(missing manifest)",
+                fix: "A bundle's manifest comes first: pack the directory with `brittle bundle pack DIR -o FILE`, or "
+                    + "with tar: `tar --zstd -cf FILE -C DIR manifest.json <the other files>`")
         }
-        guard header.size <= Int64(BundleManifest.maxSize) else {
+        guard header.size >= 0, header.size <= Int64(BundleManifest.maxSize) else {
             throw DataError(
                 .malformed, path: path,
                 problem: "manifest.json is \(header.size) bytes, more than the \(BundleManifest.maxSize)-byte limit")

@@ -212,14 +212,18 @@ public enum BundleWriter {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DataError(.missing, path: path, problem: "the directory '\(directory)' does not exist", fix: "Create it first")
         }
-        let temporary = directory + "/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        // A partial bundle that a killed run left here (its process is gone) goes first.
+        TemporaryPaths.sweepStale(in: directory)
+        let temporary = directory + "/.\(base).tmp-\(TemporaryPaths.suffix)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ArchiveIO.posixError(path, "create a temporary file in '\(directory)'", errno) }
+        let token = TemporaryPaths.register(temporary)
         var closed = false
         var renamed = false
         defer {
             if !closed { close(fd) }
             if !renamed { unlink(temporary) }
+            TemporaryPaths.unregister(token)
         }
         try body(fd)
         guard fsync(fd) == 0 else { throw ArchiveIO.posixError(path, "flush the file", errno) }

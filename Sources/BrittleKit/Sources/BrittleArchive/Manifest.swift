@@ -143,8 +143,14 @@ public struct BundleManifest: Codable, Sendable, Equatable {
         case brittleVersion = "brittle_version"
     }
 
-    /// Total bytes of all entries.
-    public var totalSize: Int64 { entries.reduce(0) { $0 + $1.size } }
+    /// Total bytes of all entries (saturating at `Int64.max`: a decoded manifest was checked
+    /// not to overflow, see `validate`).
+    public var totalSize: Int64 {
+        entries.reduce(Int64(0)) { total, e in
+            let (s, overflow) = total.addingReportingOverflow(max(e.size, 0))
+            return overflow ? .max : s
+        }
+    }
 
     /// The entry at `path`, if listed.
     public func entry(_ path: String) -> BundleEntry? { entries.first { $0.path == path } }
@@ -207,9 +213,17 @@ public struct BundleManifest: Codable, Sendable, Equatable {
     }
 
     /// Checks every entry: safe unique paths, no file that is also a directory, non-negative
-    /// sizes, well-formed hashes.
+    /// sizes whose total fits in 64 bits, well-formed hashes, tensor shapes whose element
+    /// counts fit in `Int`, and printable plugin records.
     public func validate(source: String) throws {
         var files = Set<String>()
+        var total: Int64 = 0
+        for p in plugins where p.id.containsControlCharacters || p.version.containsControlCharacters {
+            throw DataError(
+                .malformed, path: source,
+                problem: "plugin record '\(p.id.escapingControlCharacters)' holds control characters",
+                fix: "The bundle was not written by Brittle")
+        }
         for e in entries {
             try BundlePath.check(e.path, source: source)
             guard e.path != Self.fileName else {
@@ -222,11 +236,24 @@ public struct BundleManifest: Codable, Sendable, Equatable {
             guard e.size >= 0 else {
                 throw DataError(.malformed, path: source, problem: "entry '\(e.path)' has negative size \(e.size)")
             }
+            let (sum, overflow) = total.addingReportingOverflow(e.size)
+            guard !overflow else {
+                throw DataError(
+                    .malformed, path: source,
+                    problem: "the manifest's entry sizes overflow at '\(e.path)' (\(total) + \(e.size) bytes exceeds "
+                        + "the 64-bit limit of \(Int64.max))",
+                    fix: "The bundle is damaged or hostile: it was not written by Brittle")
+            }
+            total = sum
+            for t in e.tensors ?? [] {
+                _ = try Checked.elementCount(
+                    t.shape, path: source, field: "entry '\(e.path)' tensor \(t.name.map { "'\($0.escapingControlCharacters)' " } ?? "")shape")
+            }
             guard e.sha256.utf8.count == 64, e.sha256.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
             else {
                 throw DataError(
                     .malformed, path: source,
-                    problem: "entry '\(e.path)' has sha256 '\(e.sha256)', not 64 lowercase hex digits")
+                    problem: "entry '\(e.path)' has sha256 '\(e.sha256.escapingControlCharacters)', not 64 lowercase hex digits")
             }
         }
         for path in files {
@@ -261,22 +288,40 @@ public struct BundleManifest: Codable, Sendable, Equatable {
 
 /// Entry paths that are safe to unpack.
 public enum BundlePath {
+    /// Longest file-name component accepted: NAME_MAX of ext4, xfs, btrfs and tmpfs.
+    public static let maxComponentBytes = 255
+
     /// Throws unless `path` is relative, `/`-separated, without empty, `.` or `..` components,
-    /// NUL or backslash, and at most 1024 bytes.
+    /// control characters (NUL, newlines, ANSI escapes) or backslash, at most 1024 bytes, and
+    /// with no component longer than `maxComponentBytes` (so `verify` catches what `unpack`
+    /// could not create).
     public static func check(_ path: String, source: String) throws {
         func unsafe(_ why: String) -> DataError {
             DataError(
-                .malformed, path: source, problem: "entry path '\(path)' is unsafe: \(why)",
+                .malformed, path: source, problem: "entry path '\(path.escapingControlCharacters)' is unsafe: \(why)",
                 fix: "Bundles hold relative paths inside the bundle only; this archive was not written by Brittle "
                     + "and is not unpacked")
         }
         guard !path.isEmpty else { throw unsafe("it is empty") }
         guard path.utf8.count <= 1024 else { throw unsafe("longer than 1024 bytes") }
+        guard !path.containsControlCharacters else {
+            throw DataError(
+                .malformed, path: source,
+                problem: "entry path '\(path.escapingControlCharacters)' holds control characters (shown escaped)",
+                fix: "Bundles never hold such names; this archive was not written by Brittle and is not unpacked")
+        }
         guard !path.hasPrefix("/") else { throw unsafe("it is absolute") }
         guard !path.utf8.contains(0), !path.contains("\\") else { throw unsafe("it contains NUL or '\\'") }
         for component in path.split(separator: "/", omittingEmptySubsequences: false) {
             if component == ".." { throw unsafe("it contains '..'") }
             if component == "." || component.isEmpty { throw unsafe("it contains an empty or '.' component") }
+            if component.utf8.count > maxComponentBytes {
+                throw DataError(
+                    .unsupported, path: source,
+                    problem: "entry path '\(path)' has a component of \(component.utf8.count) bytes; file systems "
+                        + "allow \(maxComponentBytes) (NAME_MAX), so it cannot be unpacked",
+                    fix: "Rename the file to at most \(maxComponentBytes) bytes and pack the bundle again")
+            }
         }
     }
 }

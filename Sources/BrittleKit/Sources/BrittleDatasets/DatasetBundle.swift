@@ -104,20 +104,13 @@ public enum DatasetBundle {
         -> LabeledDataset
     {
         let wanted = [imagesEntry(split), labelsEntry(split)]
-        var sinks: [String: MemorySink] = [:]
-        let lock = NSLock()
-        let manifest = try BundleReader.read(path, options: options) { entry in
-            guard wanted.contains(entry.path) else { return nil }
-            let sink = MemorySink(capacity: Int(entry.size))
-            lock.withLock { sinks[entry.path] = sink }
-            return sink
-        }
+        let (manifest, entries) = try BundleReader.readEntries(path, options: options) { wanted.contains($0.path) }
         guard manifest.kind == .dataset else {
             throw DataError(
                 .mismatch, path: path, problem: "is a \(manifest.kind.rawValue) bundle, not a dataset bundle",
                 fix: "Pass a bundle made by `brittle datasets import`")
         }
-        guard let imageBytes = sinks[wanted[0]]?.bytes, let labelBytes = sinks[wanted[1]]?.bytes else {
+        guard let imageBytes = entries[wanted[0]], let labelBytes = entries[wanted[1]] else {
             throw DataError(
                 .missing, path: path, problem: "the dataset bundle has no \(split.rawValue) split (\(wanted[0]))")
         }
@@ -133,16 +126,21 @@ public enum DatasetBundle {
                 problem: "images \(shape) \(imageHeader.dtype) and labels \(labelHeader.shape) \(labelHeader.dtype) "
                     + "are not (N, C, H, W) and (N,) <i8")
         }
-        let count = shape.reduce(1, *)
+        let imagesName = path + ":" + wanted[0]
+        let count = try Checked.elementCount(shape, path: imagesName, field: "image shape")
+        // The tensor is Float32 whatever the stored dtype: budget its bytes before allocating.
+        try MemoryLimit.check(
+            Int64(try Checked.byteCount(count, itemSize: 4, path: imagesName, field: "image bytes")),
+            for: "the images as float32 (shape \(shape))", path: imagesName)
         let images: Tensor
         switch imageHeader.dtype {
         case "|u1", "<u1":
-            guard imageBytes.count == imageStart + count else { throw sizeError(path, wanted[0]) }
+            guard imageBytes.count - imageStart == count else { throw sizeError(path, wanted[0]) }
             images = Tensor(shape: shape) { out, n in
                 imageBytes.withUnsafeBufferPointer { src in for i in 0..<n { out[i] = Float(src[imageStart + i]) / 255 } }
             }
         case "<f4":
-            guard imageBytes.count == imageStart + 4 * count else { throw sizeError(path, wanted[0]) }
+            guard imageBytes.count - imageStart == 4 * count else { throw sizeError(path, wanted[0]) }
             images = Tensor(shape: shape) { out, n in
                 imageBytes.withUnsafeBytes { src in
                     UnsafeMutableRawPointer(out).copyMemory(from: src.baseAddress! + imageStart, byteCount: 4 * n)
@@ -152,7 +150,9 @@ public enum DatasetBundle {
             throw DataError(
                 .unsupported, path: path, problem: "images of dtype \(imageHeader.dtype); dataset bundles hold |u1 or <f4")
         }
-        guard labelBytes.count == labelStart + 8 * shape[0] else { throw sizeError(path, wanted[1]) }
+        guard (labelBytes.count - labelStart) / 8 == shape[0], (labelBytes.count - labelStart) % 8 == 0 else {
+            throw sizeError(path, wanted[1])
+        }
         let labels = labelBytes.withUnsafeBytes { src in
             (0..<shape[0]).map { Int(Int64(littleEndian: src.loadUnaligned(fromByteOffset: labelStart + 8 * $0, as: Int64.self))) }
         }

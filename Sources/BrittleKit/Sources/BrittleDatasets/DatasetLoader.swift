@@ -172,7 +172,13 @@ public enum DatasetLoader {
             if let dir = sourceDirectory ?? recipe.source.directory,
                 sourceDirectory != nil || !imported || FileManager.default.fileExists(atPath: dir)
             {
-                var d = try FashionMNIST.load(directory: dir, split: split, classNames: recipe.classNames)
+                // Fashion-MNIST's own hint names its Debian package; any other IDX set names its files.
+                let hint = recipe.name == "fashion-mnist" ? nil
+                    : "\(recipe.name) needs its IDX files ("
+                        + recipe.source.files.map(\.name).joined(separator: ", ")
+                        + ") in the directory given with --data-dir. " + (recipe.source.note ?? "")
+                var d = try FashionMNIST.load(
+                    directory: dir, split: split, classNames: recipe.classNames, missingHint: hint)
                 d.name = "\(recipe.name):\(split.rawValue)"
                 return d
             }

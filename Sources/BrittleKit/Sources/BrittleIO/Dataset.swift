@@ -100,9 +100,12 @@ public enum FashionMNIST {
     /// - Returns: images (N, 1, 28, 28) in [0, 1] and labels in `0..<classNames.count`.
     /// - Throws: `DataError`: `.missing` (with the install command) when the directory or a
     ///   file is absent, format errors from `IDX`, `.mismatch` when the counts differ.
+    ///   - missingHint: the fix printed when the directory or a file is missing (default: how to
+    ///     install Fashion-MNIST; another IDX data set passes where its own files come from).
     public static func load(
-        directory: String = defaultDirectory, split: Split, classNames: [String]? = nil
+        directory: String = defaultDirectory, split: Split, classNames: [String]? = nil, missingHint: String? = nil
     ) throws -> LabeledDataset {
+        let installHint = missingHint ?? Self.installHint
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory),
             isDirectory.boolValue
@@ -115,8 +118,8 @@ public enum FashionMNIST {
             classNames
             ?? (base.contains("mnist") && !base.contains("fashion") ? digitClassNames : self.classNames)
 
-        let imagesPath = try locate(split.fileNames.images, in: directory)
-        let labelsPath = try locate(split.fileNames.labels, in: directory)
+        let imagesPath = try locate(split.fileNames.images, in: directory, hint: installHint)
+        let labelsPath = try locate(split.fileNames.labels, in: directory, hint: installHint)
         let images = try IDX.readImages(path: imagesPath)
         let labels = try IDX.readLabels(path: labelsPath, numClasses: names.count)
         guard images.batchSize == labels.count else {
@@ -131,7 +134,7 @@ public enum FashionMNIST {
     }
 
     /// `directory/name.gz` or `directory/name`, whichever exists (`.gz` first).
-    private static func locate(_ name: String, in directory: String) throws -> String {
+    private static func locate(_ name: String, in directory: String, hint installHint: String) throws -> String {
         let candidates = [name + ".gz", name].map { (directory as NSString).appendingPathComponent($0) }
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) {
             return found

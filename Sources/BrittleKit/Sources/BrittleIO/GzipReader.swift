@@ -49,11 +49,16 @@ public enum GzipReader {
         }
 
         var bytes: [UInt8] = []
+        let budget = MemoryLimit.bytes
         var chunk = [UInt8](repeating: 0, count: chunkSize)
         while true {
             let n = chunk.withUnsafeMutableBytes { archive_read_data(reader, $0.baseAddress, chunkSize) }
             if n == 0 { break }
             guard n > 0 else { throw failure(reader, path, "cannot decompress") }
+            // A few kB of gzip can expand to gigabytes: the output is budgeted as it grows.
+            if Int64(bytes.count + n) > budget {
+                try MemoryLimit.check(Int64(bytes.count + n), for: "the decompressed data (so far)", path: path)
+            }
             bytes.append(contentsOf: chunk[0..<n])
         }
         return bytes

@@ -16,6 +16,7 @@ enum FileBytes {
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw DataError(.io, path: path, problem: "not a regular file")
         }
+        try MemoryLimit.check(Int64(info.st_size), for: "reading the file", path: path)
         let size = Int(info.st_size)
         var done = 0
         var bytes = [UInt8](repeating: 0, count: size)
@@ -45,16 +46,18 @@ enum FileBytes {
         }
         let temporary =
             (directory.isEmpty ? "" : directory + "/")
-            + ".\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            + ".\(base).tmp-\(TemporaryPaths.suffix)"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw DataError.posix(path, "create a temporary file in '\(directory)'", errno: errno)
         }
+        let token = TemporaryPaths.register(temporary)
         var closed = false
         var renamed = false
         defer {
             if !closed { close(fd) }
             if !renamed { unlink(temporary) }
+            TemporaryPaths.unregister(token)
         }
         try bytes.withUnsafeBytes { buf in
             var done = 0
