@@ -210,3 +210,18 @@ extension HostileInputTests {
         XCTAssertFalse(run.stderr.contains("dataset-fashion-mnist"), run.transcript)
     }
 }
+
+extension HostileInputTests {
+    func testConfigFileThatNeverEndsOrIsHugeIsRefusedBeforeReading() throws {
+        let run = try box.run(["reproduce", "all", "--preset", "smoke", "--config", "/dev/zero", "--out", box.path("r")])
+        box.assertRefused(run, mentions: ["/dev/zero", "not a regular file"])
+        let big = box.path("big.json")
+        FileManager.default.createFile(atPath: big, contents: nil)
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: big))
+        try handle.truncate(atOffset: 2 << 20)  // sparse: 2 MiB of zeros, no disk used
+        try handle.close()
+        box.assertRefused(try box.run(["reproduce", "all", "--preset", "smoke", "--config", big, "--out", box.path("r")]),
+                          mentions: ["--config", "limit"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: box.path("r")))
+    }
+}

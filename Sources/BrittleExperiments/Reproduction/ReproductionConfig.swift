@@ -276,8 +276,11 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
 
     /// Reads a config file: a JSON object of keys to override (a whole config.json works too).
     public static func overrides(fromFile path: String) throws -> [String: Any] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReproductionError("--config \(path): cannot read the file")
+        let data: Data
+        do {
+            data = Data(try FileBytes.readAll(path, limit: 1 << 20, what: "the --config file"))
+        } catch let error as DataError {
+            throw ReproductionError("--config \(error)")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw ReproductionError("--config \(path): not a JSON object of settings (e.g. {\"set_size\": 3000})")

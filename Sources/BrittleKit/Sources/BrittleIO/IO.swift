@@ -5,18 +5,26 @@
 
 import Foundation
 
-enum FileBytes {
-    /// Every byte of the regular file at `path`.
-    static func readAll(_ path: String) throws -> [UInt8] {
+public enum FileBytes {
+    /// Every byte of the regular file at `path`, refusing anything but a regular file (a FIFO or
+    /// `/dev/zero` would never end) and a file larger than `limit` bytes (default: the memory
+    /// limit), before reading it.
+    public static func readAll(_ path: String, limit: Int64? = nil, what: String = "the file") throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw DataError.posix(path, "open the file", errno: errno) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError.posix(path, "stat the file", errno: errno) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw DataError(.io, path: path, problem: "not a regular file")
+            throw DataError(.io, path: path, problem: "not a regular file", fix: "Pass a file (not a directory, FIFO or device)")
         }
-        try MemoryLimit.check(Int64(info.st_size), for: "reading the file", path: path)
+        if let limit, Int64(info.st_size) > limit {
+            throw DataError(
+                .unsupported, path: path,
+                problem: "\(what) is \(info.st_size) bytes, more than the \(limit)-byte limit for it",
+                fix: "Pass the right file")
+        }
+        try MemoryLimit.check(Int64(info.st_size), for: "reading \(what)", path: path)
         let size = Int(info.st_size)
         var done = 0
         var bytes = [UInt8](repeating: 0, count: size)
@@ -37,7 +45,7 @@ enum FileBytes {
 
     /// Replaces the file at `path` with `bytes`: written to a temporary sibling, flushed, then
     /// renamed over `path`. On failure the temporary file is removed and `path` is untouched.
-    static func replace(_ path: String, with bytes: [UInt8]) throws {
+    public static func replace(_ path: String, with bytes: [UInt8]) throws {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
