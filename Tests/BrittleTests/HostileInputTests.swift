@@ -225,3 +225,37 @@ extension HostileInputTests {
         XCTAssertFalse(FileManager.default.fileExists(atPath: box.path("r")))
     }
 }
+
+extension HostileInputTests {
+    /// A dataset bundle packed by `brittle bundle pack` from arrays numpy writes (`expression`
+    /// builds `x` for both splits; labels are zeros).
+    private func numpyDataset(_ name: String, _ expression: String) throws -> String {
+        let dir = box.path(name)
+        let script = """
+            import numpy as np, os, sys
+            for s in ['train', 'test']:
+                os.makedirs(os.path.join(sys.argv[1], s), exist_ok=True)
+                x = \(expression)
+                np.save(os.path.join(sys.argv[1], s, 'images.npy'), x)
+                np.save(os.path.join(sys.argv[1], s, 'labels.npy'), np.zeros(x.shape[0], np.int64))
+            """
+        try shell("/usr/bin/env", ["python3", "-c", script, dir])
+        let bundle = dir + ".tar.zst"
+        let pack = try box.run(["bundle", "pack", dir, "-o", bundle])
+        XCTAssertEqual(pack.status, 0, pack.transcript)
+        return bundle
+    }
+
+    func testEmptyOrNonFiniteDatasetsAreRefusedBeforeTraining() throws {
+        for (name, expression, words) in [
+            ("empty", "np.zeros((0, 1, 28, 28), np.uint8)", ["at least one image", "[0, 1, 28, 28]"]),
+            ("flat", "np.zeros((5, 0, 28, 28), np.uint8)", ["at least one image"]),
+            ("nan", "np.full((4, 1, 8, 8), np.nan, np.float32)", ["nan", "finite"]),
+        ] {
+            let bundle = try numpyDataset(name, expression)
+            let run = try box.run(["train", "--dataset", bundle, "--arch", "mlp", "--epochs", "1", "--out", box.path("run")])
+            box.assertRefused(run, mentions: words)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: box.path("run")), run.transcript)
+        }
+    }
+}

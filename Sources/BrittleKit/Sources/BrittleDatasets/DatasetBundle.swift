@@ -127,6 +127,12 @@ public enum DatasetBundle {
                     + "are not (N, C, H, W) and (N,) <i8")
         }
         let imagesName = path + ":" + wanted[0]
+        guard shape.allSatisfy({ $0 >= 1 }) else {
+            throw DataError(
+                .malformed, path: imagesName,
+                problem: "image array of shape \(shape): a dataset needs at least one image of at least 1x1x1",
+                fix: "Rebuild the dataset bundle from non-empty data")
+        }
         let count = try Checked.elementCount(shape, path: imagesName, field: "image shape")
         // The tensor is Float32 whatever the stored dtype: budget its bytes before allocating.
         try MemoryLimit.check(
@@ -149,6 +155,12 @@ public enum DatasetBundle {
         default:
             throw DataError(
                 .unsupported, path: path, problem: "images of dtype \(imageHeader.dtype); dataset bundles hold |u1 or <f4")
+        }
+        if let bad = images.scalars.firstIndex(where: { !$0.isFinite }) {
+            throw DataError(
+                .malformed, path: imagesName,
+                problem: "pixel \(bad) (image \(bad / images.itemSize)) is \(images.scalars[bad]); images must be finite",
+                fix: "Rebuild the dataset bundle; constructed sets are written by `brittle datasets build`")
         }
         guard (labelBytes.count - labelStart) / 8 == shape[0], (labelBytes.count - labelStart) % 8 == 0 else {
             throw sizeError(path, wanted[1])

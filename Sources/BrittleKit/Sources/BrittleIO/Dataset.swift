@@ -121,6 +121,13 @@ public enum FashionMNIST {
         let imagesPath = try locate(split.fileNames.images, in: directory, hint: installHint)
         let labelsPath = try locate(split.fileNames.labels, in: directory, hint: installHint)
         let images = try IDX.readImages(path: imagesPath)
+        guard images.shape.allSatisfy({ $0 >= 1 }) else {
+            throw DataError(
+                .malformed, path: imagesPath,
+                problem: "the IDX header declares \(images.shape.map(String.init).joined(separator: "x")) "
+                    + "images: a data set needs at least one image of at least 1x1",
+                fix: "Pass the directory of a non-empty data set")
+        }
         let labels = try IDX.readLabels(path: labelsPath, numClasses: names.count)
         guard images.batchSize == labels.count else {
             throw DataError(
