@@ -3,6 +3,7 @@
 import ArgumentParser
 import BrittleExperiments
 import BrittleIO
+import Foundation
 
 @main
 struct Brittle: ParsableCommand {
@@ -25,11 +26,20 @@ struct Brittle: ParsableCommand {
         subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self, Reproduce.self])
 
     /// Temporary files never outlive a run: a signal removes this run's, and the start sweeps
-    /// what a killed run (kill -9, a crash) left in the temporary directory.
+    /// what a killed run (kill -9, a crash) left in the temporary directory. Every refusal of
+    /// bad input exits with status 1, a usage error (ArgumentParser's 64) included.
     static func main() {
         TemporaryPaths.installSignalCleanup()
         TemporaryPaths.sweepStale()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            // Help and --version (0), failures of `run` (1) and explicit ExitCodes keep theirs.
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(1)
+        }
     }
 }
 

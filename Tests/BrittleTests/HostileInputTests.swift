@@ -259,3 +259,12 @@ extension HostileInputTests {
         }
     }
 }
+
+extension HostileInputTests {
+    func testUsageErrorsExitWithStatusOneNotSixtyFour() throws {
+        box.assertRefused(try box.run(["train", "--epochs", "0", "--out", box.path("run")]), mentions: ["--epochs"])
+        box.assertRefused(try box.run(["train", "--no-such-option", "--out", box.path("run")]), mentions: ["--no-such-option"])
+        let help = try box.run(["train", "--help"])
+        XCTAssertEqual(help.status, 0, help.transcript)
+    }
+}
