@@ -1,6 +1,8 @@
 // The reference architectures as a plugin: mlp, cnn-small and resnet-mini, for 28x28 inputs
 // (any C x H x W works where the arithmetic allows). Each builds a Classifier whose `features`
 // end at the penultimate layer the paper's experiments read. Built from the kit's layers only.
+// Each also states its memory cost before building (`costEstimate`), walking the same layers
+// through a ModelCostBuilder; the tests compare it with the built model's parameter count.
 import BrittleNN
 import BrittlePlugins
 
@@ -11,8 +13,22 @@ public final class MLPArchitecture: ArchitecturePlugin {
     public let version = "1.0.0"
     public let summary = "Multilayer perceptron: flatten, ReLU hidden layers (default 256-256), linear head"
     public let parameters = [
-        ParameterSpec("hidden", .intList, default: .intList([256, 256]), help: "Hidden layer widths, joined by '-'"),
+        // Bounds keep the estimate's sizes meaningful (2^27-wide layers, 32 of them); whether a
+        // model that large fits is the memory budget's call, not the schema's.
+        ParameterSpec("hidden", .intList(1...(1 << 27), maxCount: 32), default: .intList([256, 256]),
+                      help: "Hidden layer widths, joined by '-'"),
     ]
+
+    public func costEstimate(_ c: Configuration, inputShape: [Int], classCount: Int) throws -> ModelCost? {
+        var b = ModelCostBuilder(inputShape: inputShape)
+        b.flatten()
+        for h in c.intList("hidden") {
+            b.linear(h)
+            b.relu()
+        }
+        b.linear(classCount)
+        return b.result
+    }
 
     public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
         var rng = SeededGenerator(seed: seed)
@@ -40,10 +56,24 @@ public final class CNNSmallArchitecture: ArchitecturePlugin {
         ParameterSpec("hidden", .int(1...65536), default: .int(128), help: "Width of the penultimate (representation) layer"),
     ]
 
-    public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
+    func checkInput(_ inputShape: [Int]) throws {
         guard inputShape.count == 3, inputShape[1] >= 4, inputShape[2] >= 4 else {
             throw ConfigurationError(plugin: id, parameter: nil, message: "needs (C, H, W) inputs of at least 4x4, got \(inputShape)")
         }
+    }
+
+    public func costEstimate(_ c: Configuration, inputShape: [Int], classCount: Int) throws -> ModelCost? {
+        try checkInput(inputShape)
+        var b = ModelCostBuilder(inputShape: inputShape)
+        b.conv2d(c.int("channels1"), kernelSize: 3, padding: 1); b.relu(); b.maxPool(2)
+        b.conv2d(c.int("channels2"), kernelSize: 3, padding: 1); b.relu(); b.maxPool(2)
+        b.flatten(); b.linear(c.int("hidden")); b.relu()
+        b.linear(classCount)
+        return b.result
+    }
+
+    public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
+        try checkInput(inputShape)
         var rng = SeededGenerator(seed: seed)
         let (C, H, W) = (inputShape[0], inputShape[1], inputShape[2])
         let c1 = c.int("channels1"), c2 = c.int("channels2"), hidden = c.int("hidden")
@@ -70,7 +100,43 @@ public final class ResNetMiniArchitecture: ArchitecturePlugin {
         ParameterSpec("blocks", .int(1...8), default: .int(1), help: "Residual blocks per stage"),
     ]
 
+    public func costEstimate(_ c: Configuration, inputShape: [Int], classCount: Int) throws -> ModelCost? {
+        try checkInput(inputShape)
+        let width = c.int("width"), blocks = c.int("blocks")
+        var b = ModelCostBuilder(inputShape: inputShape)
+        b.conv2d(width, kernelSize: 3, padding: 1, bias: false)
+        var channels = width
+        for (stage, out) in [width, 2 * width, 4 * width].enumerated() {
+            for i in 0..<blocks {
+                let stride = (stage > 0 && i == 0) ? 2 : 1
+                // The same two block shapes as preActivationBlock.
+                func body(_ b: inout ModelCostBuilder) {
+                    b.conv2d(out, kernelSize: 3, stride: stride, padding: 1, bias: false)
+                    b.batchNorm(); b.relu()
+                    b.conv2d(out, kernelSize: 3, padding: 1, bias: false)
+                }
+                if stride == 1 && channels == out {
+                    b.residual(body: { b in b.batchNorm(); b.relu(); body(&b) })
+                } else {
+                    b.batchNorm(); b.relu()
+                    b.residual(body: body, shortcut: { $0.conv2d(out, kernelSize: 1, stride: stride, bias: false) })
+                }
+                channels = out
+            }
+        }
+        b.batchNorm(); b.relu(); b.globalAvgPool()
+        b.linear(classCount)
+        return b.result
+    }
+
+    func checkInput(_ inputShape: [Int]) throws {
+        guard inputShape.count == 3, inputShape.allSatisfy({ $0 >= 1 }) else {
+            throw ConfigurationError(plugin: id, parameter: nil, message: "needs (C, H, W) inputs, got \(inputShape)")
+        }
+    }
+
     public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
+        try checkInput(inputShape)
         var rng = SeededGenerator(seed: seed)
         let width = c.int("width"), blocks = c.int("blocks")
         var layers: [Layer] = [Conv2d(inputShape[0], width, kernelSize: 3, padding: 1, bias: false, rng: &rng)]

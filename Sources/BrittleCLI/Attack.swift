@@ -32,6 +32,7 @@ struct AttackCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
         if let t = targeted, !["next", "random"].contains(t) {
@@ -43,11 +44,13 @@ struct AttackCommand: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try memory.apply()
         plugins.load()
         let plugin = try Registry.shared.attack(attack)
         let config = try plugin.configuration(try parsePairs(attackOptions, flag: "--attack-opt"))
         let configured = try plugin.makeAttack(config)
         let m = try Checkpoint.load(model)
+        try MemoryBudget.current.check(m, use: .inference(batchSize: MemoryBudget.evaluationBatchSize))
         // --test-limit picks how many test images to attack (default 64).
         var test = try data.load(.test)
         let limit = data.testLimit ?? 64

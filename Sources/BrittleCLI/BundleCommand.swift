@@ -99,9 +99,13 @@ struct BundleCommand: ParsableCommand {
             abstract: "Summarise a bundle's manifest (reads only the first entry).")
 
         @Argument(help: "Bundle file.") var file: String
+        @OptionGroup var limit: MaxSizeOptions
 
         func run() throws {
             let m = try BundleReader.manifest(of: file)
+            if m.totalSize > limit.maxSize {
+                note("warning: \(file) unpacks to \(formatBytes(m.totalSize)), more than --max-size \(formatBytes(limit.maxSize)): verify and unpack will refuse it unless --max-size is raised")
+            }
             let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int64) ?? 0
             print("bundle:     \(file) (\(formatBytes(size)), ratio \(String(format: "%.2f", Double(m.totalSize) / Double(max(size, 1)))))")
             print("format:     \(m.format) v\(m.formatVersion), kind \(m.kind.rawValue), brittle \(m.brittleVersion)")
@@ -132,11 +136,11 @@ struct BundleCommand: ParsableCommand {
             abstract: "Recompute every entry's size and SHA-256; fail naming the first bad entry.")
 
         @Argument(help: "Bundle file.") var file: String
-        @Option(help: "Refuse bundles that unpack to more than this many bytes.") var maxSize: Int64 = 64 << 30
+        @OptionGroup var limit: MaxSizeOptions
 
         func run() throws {
             let start = Date()
-            let m = try BundleReader.verify(file, options: BundleReadOptions(maxUnpackedBytes: maxSize))
+            let m = try BundleReader.verify(file, options: BundleReadOptions(maxUnpackedBytes: limit.maxSize))
             print(
                 "OK: \(file): \(m.entries.count) entries, \(formatBytes(m.totalSize)) verified "
                     + "(\(String(format: "%.1fs", Date().timeIntervalSince(start))))")
@@ -150,10 +154,10 @@ struct BundleCommand: ParsableCommand {
 
         @Argument(help: "Bundle file.") var file: String
         @Option(name: .shortAndLong, help: "Directory to unpack into (created if absent).") var output: String
-        @Option(help: "Refuse bundles that unpack to more than this many bytes.") var maxSize: Int64 = 64 << 30
+        @OptionGroup var limit: MaxSizeOptions
 
         func run() throws {
-            let m = try BundleReader.unpack(file, to: output, options: BundleReadOptions(maxUnpackedBytes: maxSize))
+            let m = try BundleReader.unpack(file, to: output, options: BundleReadOptions(maxUnpackedBytes: limit.maxSize))
             print("unpacked \(m.entries.count) files (\(formatBytes(m.totalSize))) and manifest.json into \(output)")
         }
     }

@@ -48,6 +48,7 @@ extension DatasetsCommand {
         @OptionGroup var data: DataOptions
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var plugins: PluginOptions
+        @OptionGroup var memory: MemoryOptions
 
         func validate() throws {
             do { _ = try parseTransformSpec(transform) } catch { throw ValidationError("--transform: \(error)") }
@@ -72,10 +73,16 @@ extension DatasetsCommand {
 
         func run() throws {
             threads.apply()
+            try memory.apply()
             plugins.load()
             // The transform's configuration is validated before anything is loaded.
             let construction = try ConstructionSpec(transform)
             let classifier = try model.map { try Checkpoint.load($0) }
+            if let classifier {
+                // Constructions run the model on `batch-size` examples at once (when they take one).
+                let batch = construction.configuration.values["batch-size"].flatMap { Int($0.description) } ?? 0
+                try MemoryBudget.current.check(classifier, use: .inference(batchSize: max(batch, MemoryBudget.evaluationBatchSize)))
+            }
             let source = try data.load(.train)
             note("building with \(construction.plugin.id) (\(construction.configuration.description)) from \(source.count) images of \(source.name)"
                  + (model.map { ", model \($0) (\(classifier!.architecture))" } ?? "") + ", seed \(seed)")

@@ -26,13 +26,14 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Attack plugin id (see `brittle plugins list`).")
     var attack: String?
 
-    @Option(help: "Comma-separated epsilons (pixel units) to evaluate; default: the attack's own.")
+    // Unconditional: "--eps -1" is a value (and gets the range error), not a missing one.
+    @Option(parsing: .unconditional, help: "Comma-separated epsilons (pixel units) to evaluate; default: the attack's own.")
     var eps: String?
 
-    @Option(help: "Attack steps (for attacks that take `steps`).")
+    @Option(parsing: .unconditional, help: "Attack steps (for attacks that take `steps`).")
     var steps: Int?
 
-    @Option(help: "Attack restarts (for attacks that take `restarts`).")
+    @Option(parsing: .unconditional, help: "Attack restarts (for attacks that take `restarts`).")
     var restarts: Int?
 
     @Option(name: .customLong("attack-opt"), help: "Attack parameter key=value (repeatable).")
@@ -47,14 +48,46 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        _ = try parsePairs(attackOptions, flag: "--attack-opt")
+        let pairs = try parsePairs(attackOptions, flag: "--attack-opt")
         if let out { try validateOutputDirectory(out) }
+        let epsilons = try self.epsilons()
+        try rejectContradiction(pairs, "epsilon", epsilons, flag: "--eps")
+        try rejectContradiction(pairs, "steps", steps.map { [Double($0)] }, flag: "--steps")
+        try rejectContradiction(pairs, "restarts", restarts.map { [Double($0)] }, flag: "--restarts")
     }
+
+    /// --eps as numbers: non-negative and finite, or an error naming the bad item.
+    func epsilons() throws -> [Double]? {
+        try eps.map { list in
+            try list.split(separator: ",", omittingEmptySubsequences: false).map { s -> Double in
+                let usage = "epsilons are non-negative numbers in pixel units, separated by commas (e.g. --eps 0.25,0.5,1.0)"
+                guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                    throw OptionError("--eps \(list): '\(s)' is not a number; \(usage)")
+                }
+                guard v >= 0 else { throw OptionError("--eps \(list): \(s) is out of range (negative); \(usage)") }
+                return v
+            }
+        }
+    }
+
+    /// A value given both as a dedicated option and as --attack-opt must agree: silently
+    /// preferring one would evaluate a different attack than the user asked for.
+    func rejectContradiction(_ pairs: [String: String], _ key: String, _ values: [Double]?, flag: String) throws {
+        guard let values, let text = pairs[key] else { return }
+        guard let v = Double(text), values.allSatisfy({ $0 == v }) else {
+            throw OptionError("--attack-opt \(key)=\(text) contradicts \(flag) \(values.map { fmt($0) }.joined(separator: ",")): "
+                              + "give the \(key) once, with \(flag) or with --attack-opt \(key)=")
+        }
+    }
+
+    func fmt(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 
     func run() throws {
         threads.apply()
+        try memory.apply()
         plugins.load()
         // Configure (and so validate) every attack before loading data or models.
         var configs: [Configuration] = []
@@ -65,14 +98,7 @@ struct Evaluate: ParsableCommand {
             var text = try parsePairs(attackOptions, flag: "--attack-opt")
             if let steps { text["steps"] = String(steps) }
             if let restarts { text["restarts"] = String(restarts) }
-            let epsilons = try eps.map { list in
-                try list.split(separator: ",").map { s -> String in
-                    guard let v = Double(s.trimmingCharacters(in: .whitespaces)), v >= 0, v.isFinite else {
-                        throw ValidationError("--eps takes non-negative numbers separated by commas, got '\(s)'")
-                    }
-                    return String(v)
-                }
-            } ?? [nil as String?].compactMap { $0 }
+            let epsilons = try self.epsilons()?.map { String($0) } ?? []
             for e in (epsilons.isEmpty ? [nil] : epsilons.map { Optional($0) }) {
                 var t = text
                 if let e { t["epsilon"] = e }
@@ -85,6 +111,8 @@ struct Evaluate: ParsableCommand {
         }
 
         let m = try Checkpoint.load(model)
+        // Before any batch: the attack runner's batches and predict's are the largest.
+        try MemoryBudget.current.check(m, use: .inference(batchSize: MemoryBudget.evaluationBatchSize))
         let testSet = try data.load(.test)
         guard testSet.imageShape == m.inputShape else {
             throw ValidationError("model expects inputs \(m.inputShape), dataset has \(testSet.imageShape)")

@@ -14,10 +14,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Directory of the raw source files: IDX files (train-images-idx3-ubyte[.gz], ...) for fashion-mnist/mnist (default: /usr/share/datasets/fashion-mnist), binary batches (data_batch_1.bin, ...) for cifar10. Without it, an imported bundle (`brittle datasets import`) is used.")
     var dataDir: String?
 
-    @Option(help: "Use only the first N training images (quick experiments).")
+    @Option(parsing: .unconditional, help: "Use only the first N training images (quick experiments).")
     var limit: Int?
 
-    @Option(help: "Use only the first N test images.")
+    @Option(parsing: .unconditional, help: "Use only the first N test images.")
     var testLimit: Int?
 
     @Option(help: "Test set, when it is not --dataset's own: a dataset name or bundle. Use it to test a model trained on a constructed training set (`brittle datasets build`, train split only) on the ORIGINAL test set, e.g. --test-dataset fashion-mnist.")
@@ -26,8 +26,8 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         try DataOptions.check(dataset, flag: "--dataset", dataDir: dataDir)
         if let testDataset { try DataOptions.check(testDataset, flag: "--test-dataset", dataDir: dataDir) }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be at least 1, got \(l)") }
-        if let l = testLimit, l < 1 { throw ValidationError("--test-limit must be at least 1, got \(l)") }
+        if let l = limit, l < 1 { throw OptionError("--limit must be at least 1, got \(l)") }
+        if let l = testLimit, l < 1 { throw OptionError("--test-limit must be at least 1, got \(l)") }
     }
 
     /// Checks that `dataset` (given as `flag`) names a known dataset or an existing bundle.
@@ -76,11 +76,11 @@ struct DataOptions: ParsableArguments {
 }
 
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: BRITTLE_THREADS, else all cores). Results are deterministic for a given count.")
+    @Option(parsing: .unconditional, help: "Worker threads (default: BRITTLE_THREADS, else all cores). Results are deterministic for a given count.")
     var threads: Int?
 
     func validate() throws {
-        if let t = threads, t < 1 || t > 256 { throw ValidationError("--threads must be in 1...256, got \(t)") }
+        if let t = threads, t < 1 || t > 256 { throw OptionError("--threads must be in 1...256, got \(t)") }
     }
 
     func apply() {
@@ -95,4 +95,65 @@ func validateOutputDirectory(_ out: String, flag: String = "--out") throws {
     if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
         throw ValidationError("\(flag) \(out) is an existing file; give a directory (it is created if missing)")
     }
+}
+
+/// `--max-memory`: the memory budget models and batches are checked against before they are
+/// allocated (train, evaluate, attack, datasets build, reproduce). Call `apply()` first in run().
+struct MemoryOptions: ParsableArguments {
+    // Unconditional, so "--max-memory -1" reaches the range check instead of "missing value".
+    @Option(name: .customLong("max-memory"), parsing: .unconditional,
+            help: ArgumentHelp("Memory budget for the model and its batches, e.g. 8G or 512M (default: 3/4 of physical memory or of the cgroup limit). Larger models are refused before they are allocated.", valueName: "bytes"))
+    var maxMemory: String?
+
+    func validate() throws {
+        if let maxMemory { _ = try parsed(maxMemory) }
+    }
+
+    func parsed(_ text: String) throws -> Int64 {
+        do { return try MemoryBudget.parseBytes(text, flag: "--max-memory") } catch let e as MemoryBudgetError {
+            throw OptionError(e.description)
+        }
+    }
+
+    /// Makes --max-memory the process's budget: for models and batches (MemoryBudget) and for
+    /// sizes that files declare (MemoryLimit, checked by the readers).
+    func apply() throws {
+        guard let maxMemory else { return }
+        let bytes = try parsed(maxMemory)
+        MemoryBudget.current = MemoryBudget(bytes: bytes, source: "--max-memory \(maxMemory)")
+        MemoryLimit.bytes = bytes
+    }
+}
+
+/// `--max-size`: the cap on a bundle's unpacked size, for every command that reads bundles.
+struct MaxSizeOptions: ParsableArguments {
+    @Option(name: .customLong("max-size"), parsing: .unconditional,
+            help: ArgumentHelp("Refuse bundles that unpack to more than this many bytes, e.g. 64G or 500M (default: 64G).", valueName: "bytes"))
+    var maxSizeText: String?
+
+    func validate() throws {
+        if let maxSizeText { _ = try parsed(maxSizeText) }
+    }
+
+    func parsed(_ text: String) throws -> Int64 {
+        do { return try MemoryBudget.parseBytes(text, flag: "--max-size") } catch let e as MemoryBudgetError {
+            throw OptionError(e.description)
+        }
+    }
+
+    /// The cap in bytes (validated already).
+    var maxSize: Int64 { maxSizeText.flatMap { try? parsed($0) } ?? BundleReadOptions.defaultMaxUnpackedBytes }
+
+    /// Makes --max-size the cap of every bundle read in this process (models and datasets too).
+    func apply() {
+        if maxSizeText != nil { BundleReadOptions.defaultMaxUnpackedBytes = maxSize }
+    }
+}
+
+/// A command-line value that cannot work (an impossible limit, a missing path, contradicting
+/// options): "Error: ..." and exit status 1, like every other failure. (ArgumentParser would
+/// give a ValidationError EX_USAGE, 64.)
+struct OptionError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

@@ -14,6 +14,15 @@ struct PluginOptions: ParsableArguments {
     @Flag(help: "Print every plugin-loading diagnostic, including files that are not plugins.")
     var verbosePlugins = false
 
+    /// A --plugin-path that names nothing is a typo, not an empty search directory: refuse it
+    /// before any work (the environment's and the default directories may be missing quietly).
+    func validate() throws {
+        for path in pluginPaths where !FileManager.default.fileExists(atPath: path) {
+            throw OptionError("--plugin-path \(path): no such file or directory. Fix: give a plugin library (.so) or the directory "
+                              + "it was built into, e.g. --plugin-path ~/my-attack/.build/debug (run `swift build` there first)")
+        }
+    }
+
     /// Loads plugins once per process and reports problems.
     @discardableResult
     func load(quiet: Bool = false) -> PluginLoadReport {

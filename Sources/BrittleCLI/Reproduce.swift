@@ -52,6 +52,7 @@ struct Reproduce: ParsableCommand {
 
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var memory: MemoryOptions
 
     static let experimentNames = ReproductionExperiment.allCases.map(\.rawValue) + ["all"]
 
@@ -73,7 +74,7 @@ struct Reproduce: ParsableCommand {
         }
         if let config, !FileManager.default.fileExists(atPath: config) { throw ValidationError("--config \(config): no such file") }
         try validateOutputDirectory(outputDirectory)
-        do { _ = try resolvedConfig() } catch let e as ReproductionError { throw ValidationError(e.description) }
+        do { _ = try resolvedConfig() } catch let e as ReproductionError { throw OptionError(e.description) }
     }
 
     var outputDirectory: String { out ?? "runs/reproduce-\(preset)" }
@@ -89,6 +90,7 @@ struct Reproduce: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try memory.apply()
         if let fromBundle { return try recheck(fromBundle) }
         let c = try resolvedConfig()
         if showConfig {

@@ -38,17 +38,17 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("attack-opt"), help: "Parameter key=value of the --adversarial attack (repeatable), e.g. epsilon=1.0.")
     var attackOptions: [String] = []
 
-    @Option(help: "Fraction of each batch replaced by adversarial examples (1 = Madry: only adversarial).")
+    @Option(parsing: .unconditional, help: "Fraction of each batch replaced by adversarial examples (1 = Madry: only adversarial).")
     var adversarialFraction: Double = 1
 
-    @Option(help: "Held-out test images for the per-epoch clean/robust monitor (default: 1000 with --adversarial, else 0).")
+    @Option(parsing: .unconditional, help: "Held-out test images for the per-epoch clean/robust monitor (default: 1000 with --adversarial, else 0).")
     var monitor: Int?
 
-    @Option(help: "Training epochs.") var epochs: Int = 10
-    @Option(help: "Mini-batch size.") var batchSize: Int = 128
-    @Option(name: .customLong("lr"), help: "Base learning rate.") var learningRate: Float = 0.05
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "Weight decay (not applied to biases and batch-norm parameters).") var weightDecay: Float = 5e-4
+    @Option(parsing: .unconditional, help: "Training epochs.") var epochs: Int = 10
+    @Option(parsing: .unconditional, help: "Mini-batch size.") var batchSize: Int = 128
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Base learning rate.") var learningRate: Float = 0.05
+    @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Float = 0.9
+    @Option(parsing: .unconditional, help: "Weight decay (not applied to biases and batch-norm parameters).") var weightDecay: Float = 5e-4
     @Option(help: "Learning-rate schedule: cosine, constant, step (x0.1 at 50% and 75%).") var schedule: String = "cosine"
     @Option(help: "Seed for initialisation, shuffling and augmentation.") var seed: UInt64 = 0
     @Option(help: "Output directory (created; existing files are replaced).") var out: String
@@ -56,13 +56,14 @@ struct Train: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
+    @OptionGroup var memory: MemoryOptions
 
     func validate() throws {
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
-        if !(learningRate > 0) { throw ValidationError("--lr must be positive, got \(learningRate)") }
-        if !(0..<1).contains(momentum) { throw ValidationError("--momentum must be in [0, 1), got \(momentum)") }
-        if weightDecay < 0 { throw ValidationError("--weight-decay must be non-negative, got \(weightDecay)") }
+        if epochs < 1 { throw OptionError("--epochs must be at least 1, got \(epochs)") }
+        if batchSize < 1 { throw OptionError("--batch-size must be at least 1, got \(batchSize)") }
+        if !(learningRate > 0) { throw OptionError("--lr must be positive, got \(learningRate)") }
+        if !(0..<1).contains(momentum) { throw OptionError("--momentum must be in [0, 1), got \(momentum)") }
+        if weightDecay < 0 { throw OptionError("--weight-decay must be non-negative, got \(weightDecay)") }
         guard ["cosine", "constant", "step"].contains(schedule) else {
             throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
         }
@@ -81,6 +82,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         threads.apply()
+        try memory.apply()
         plugins.load()
         // Validate every plugin configuration before touching data.
         let archPlugin = try Registry.shared.architecture(arch)
@@ -105,6 +107,10 @@ struct Train: ParsableCommand {
         guard testSet.imageShape == trainSet.imageShape, testSet.numClasses == trainSet.numClasses else {
             throw ValidationError("the test set \(testSet.name) (\(testSet.imageShape), \(testSet.numClasses) classes) does not match the training set \(trainSet.name) (\(trainSet.imageShape), \(trainSet.numClasses) classes)")
         }
+        // Refuse a model or batch that cannot fit BEFORE its tensors exist (train() checks the
+        // built model again, which covers plugins without an estimate).
+        try MemoryBudget.current.check(archPlugin, configuration: archConfig, inputShape: trainSet.imageShape,
+                                       classCount: trainSet.numClasses, use: .training(batchSize: batchSize))
         var model = try archPlugin.build(archConfig, inputShape: trainSet.imageShape, classCount: trainSet.numClasses, seed: seed)
         for (spec, t, c) in transformSteps.reversed() {
             if let layer = try t.modelInputLayer(c, channels: trainSet.imageShape[0]) {

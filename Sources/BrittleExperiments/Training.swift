@@ -36,11 +36,14 @@ public struct EpochMetrics: Codable, Sendable {
 /// `resumeFile`, when given, is a training checkpoint written after every epoch (weights,
 /// buffers, momentum, metrics so far): if it exists when training starts, training continues
 /// after its last epoch and ends with the same weights as an uninterrupted run.
+/// Throws MemoryBudgetError, before any batch is allocated, when the model and its batches do
+/// not fit `MemoryBudget.current`.
 public func train(
     _ model: Classifier, on data: LabeledDataset, configuration c: TrainingConfiguration,
     test: LabeledDataset? = nil, augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = nil,
     resumeFile: String? = nil, onEpoch: (EpochMetrics) -> Void = { _ in }
 ) throws -> [EpochMetrics] {
+    try MemoryBudget.current.check(model, use: .training(batchSize: c.batchSize))
     let sgd = SGD(momentum: c.momentum, weightDecay: c.weightDecay)
     let n = data.count
     let batches = (n + c.batchSize - 1) / c.batchSize
@@ -102,7 +105,7 @@ public func trainingStep(_ model: Classifier, _ x: Tensor, _ y: [Int], sgd: SGD,
 }
 
 /// Clean accuracy of `model` on `data` (evaluation mode).
-public func accuracy(_ model: Classifier, on data: LabeledDataset, batchSize: Int = 500) -> Float {
+public func accuracy(_ model: Classifier, on data: LabeledDataset, batchSize: Int = MemoryBudget.evaluationBatchSize) -> Float {
     let predictions = model.predict(data.images, batchSize: batchSize)
     return Float(zip(predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
 }

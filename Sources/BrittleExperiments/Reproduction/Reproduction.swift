@@ -42,13 +42,29 @@ public final class Reproduction {
     private var trainSet: LabeledDataset?
     private var testSet: LabeledDataset?
     var stages: [String: StageRef] = [:]
+    /// Directories this run created (OUT and its missing parents, OUT/stages), deepest first: a
+    /// failed run removes those it left empty, so a typo leaves nothing behind.
+    private let createdDirectories: [String]
 
     public init(config: ReproductionConfig, outputDirectory: String, log: @escaping (String) -> Void = note) throws {
         try config.validate()
         self.config = config
         self.outputDirectory = outputDirectory
         self.log = log
-        cache = try StageCache(root: (outputDirectory as NSString).appendingPathComponent("stages"))
+        let root = (outputDirectory as NSString).appendingPathComponent("stages")
+        var missing: [String] = []
+        var dir = root
+        while !dir.isEmpty, dir != "/", dir != ".", !FileManager.default.fileExists(atPath: dir) {
+            missing.append(dir)
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        createdDirectories = missing
+        cache = try StageCache(root: root)
+    }
+
+    /// Removes the directories this run created that are still empty (rmdir: never a file).
+    public func removeEmptyCreatedDirectories() {
+        for dir in createdDirectories { _ = rmdir(dir) }
     }
 
     // MARK: Data
@@ -136,7 +152,10 @@ public final class Reproduction {
             let set = try data()
             let test = try self.test()
             let plugin = try Registry.shared.architecture(architecture)
-            let model = try plugin.build(try plugin.configuration([:]), inputShape: set.imageShape, classCount: set.numClasses, seed: seed)
+            let configuration = try plugin.configuration([:])
+            try MemoryBudget.current.check(plugin, configuration: configuration, inputShape: set.imageShape,
+                                           classCount: set.numClasses, use: .training(batchSize: training.batchSize))
+            let model = try plugin.build(configuration, inputShape: set.imageShape, classCount: set.numClasses, seed: seed)
             var augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)?
             if let adversarial {
                 var params = adversarial
@@ -285,7 +304,15 @@ public final class Reproduction {
     // MARK: The run
 
     /// Runs `experiments` and returns the results (also written by `ReproductionReport`).
+    /// A failed run leaves no empty directory it created behind.
     public func run(_ experiments: [ReproductionExperiment]) throws -> ReproductionResults {
+        do { return try runExperiments(experiments) } catch {
+            removeEmptyCreatedDirectories()
+            throw error
+        }
+    }
+
+    func runExperiments(_ experiments: [ReproductionExperiment]) throws -> ReproductionResults {
         let start = Date()
         let wanted = Set(experiments)
         var results = ReproductionResults(config: config, experiments: experiments.map(\.rawValue), threads: Parallel.threads)

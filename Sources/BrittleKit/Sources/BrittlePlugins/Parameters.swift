@@ -9,8 +9,9 @@ public enum ParameterKind: Sendable, Equatable {
     case bool
     case choice([String])
     case string
-    /// Integers joined by '-' (e.g. layer widths "256-256").
-    case intList
+    /// Integers joined by '-' (e.g. layer widths "256-256"), each in the range, at most
+    /// `maxCount` of them.
+    case intList(ClosedRange<Int>, maxCount: Int)
     /// Numbers joined by '/' (e.g. per-channel means "0.49/0.48/0.45").
     case floatList
 
@@ -22,7 +23,8 @@ public enum ParameterKind: Sendable, Equatable {
         case .bool: return "true or false"
         case .choice(let c): return "one of \(c.joined(separator: ", "))"
         case .string: return "a string"
-        case .intList: return "positive integers joined by '-' (e.g. 256-256)"
+        case .intList(let r, let n):
+            return "1 to \(n) integers in \(r.lowerBound)...\(r.upperBound) joined by '-' (e.g. 256-256)"
         case .floatList: return "numbers joined by '/' (e.g. 0.49/0.48/0.45)"
         }
     }
@@ -91,9 +93,9 @@ public struct ParameterSpec: Sendable, Equatable {
             return .string(text)
         case .string:
             return .string(text)
-        case .intList:
-            let parts = text.split(separator: "-").map { Int($0) }
-            guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else { throw bad() }
+        case .intList(let r, let n):
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard !parts.isEmpty, parts.count <= n, parts.allSatisfy({ $0.map(r.contains) ?? false }) else { throw bad() }
             return .intList(parts.map { $0! })
         case .floatList:
             let parts = text.split(separator: "/").map { Double($0) }

@@ -45,6 +45,17 @@ extension Plugin {
 public protocol ArchitecturePlugin: Plugin {
     /// A freshly initialised model for inputs of shape (C, H, W) and `classCount` classes.
     func build(_ configuration: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier
+
+    /// What `build` with the same arguments would allocate, computed WITHOUT allocating it
+    /// (see ModelCostBuilder), so the host can refuse a model that does not fit its memory
+    /// budget before building it. `parameters` must equal the built model's `parameterCount`.
+    /// nil (the default) means "unknown": the host then checks what it can after building and
+    /// says so.
+    func costEstimate(_ configuration: Configuration, inputShape: [Int], classCount: Int) throws -> ModelCost?
+}
+
+extension ArchitecturePlugin {
+    public func costEstimate(_ configuration: Configuration, inputShape: [Int], classCount: Int) throws -> ModelCost? { nil }
 }
 
 // MARK: - Attacks

@@ -6,9 +6,10 @@
 
 /// The plugin API version. Bump it whenever any public API a plugin can touch changes.
 /// History: 1 = registry, parameter schemas, architecture/attack/transform families;
-/// 2 = TransformContext.report (metrics a transform measured).
+/// 2 = TransformContext.report (metrics a transform measured);
+/// 3 = ArchitecturePlugin.costEstimate (memory budget), bounded ParameterKind.intList.
 @_alwaysEmitIntoClient
-public var brittlePluginAPIVersion: Int32 { 2 }
+public var brittlePluginAPIVersion: Int32 { 3 }
 
 /// The Swift compiler that compiles the calling code, as "6.3.1" (to the precision `#if
 /// compiler` can tell).
