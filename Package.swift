@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "brittle", targets: ["BrittleCLI"]),
         .executable(name: "brittle-bench", targets: ["BrittleBench"]),
+        .executable(name: "brittle-fuzz", targets: ["BrittleFuzz"]),
         // In-tree plugins: dynamic libraries that land beside `brittle` and are loaded at run
         // time. Nothing links them; the host knows them only through the registry.
         .library(name: "BrittleArchitectures", type: .dynamic, targets: ["BrittleArchitectures"]),
@@ -61,10 +62,21 @@ let package = Package(
                 "BrittleExperiments",
             ],
             path: "Benchmarks/BrittleBench"),
+        // Fuzz targets for every parser of untrusted bytes, and `brittle-fuzz`: the libFuzzer
+        // entry point under -DFUZZING (scripts/fuzz.sh), else a replay driver for saved inputs.
+        .target(
+            name: "BrittleFuzzTargets",
+            dependencies: ["BrittleExperiments", .product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Sources/BrittleFuzzTargets"),
+        .executableTarget(
+            name: "BrittleFuzz",
+            dependencies: ["BrittleFuzzTargets"],
+            path: "Sources/BrittleFuzz"),
         .testTarget(
             name: "BrittleTests",
             dependencies: [
-                "BrittleExperiments", "BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit"),
+                "BrittleExperiments", "BrittleFigures", "BrittleFuzzTargets",
+                .product(name: "BrittleKit", package: "BrittleKit"),
             ],
             path: "Tests/BrittleTests"),
     ],

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh clone: dependencies, build, unit + CLI tests, and the
-# binary checks (one copy of the kit; FMA in the GEMM kernel). What CI runs (.ci/run).
+# The whole test suite, from a fresh clone: dependencies, build, unit + CLI tests, every fuzz
+# target briefly (libFuzzer + ASan, under 2 minutes of fuzzing in all) and the binary checks
+# (one copy of the kit; FMA in the GEMM kernel). What CI runs (.ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build
 swift test
+bash scripts/fuzz-all.sh
 bash scripts/check-layout.sh

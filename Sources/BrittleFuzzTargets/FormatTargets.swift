@@ -1,0 +1,111 @@
+// Fuzz targets for the binary file formats: bundles (tar+zstd, end to end), bundle manifests,
+// .npy, safetensors, IDX (raw and gzip) and CIFAR-10 batches. Each calls the same public
+// decoders the `brittle` commands use; errors are swallowed, crashes are the findings.
+// Not the decoders themselves (BrittleKit's BrittleIO / BrittleArchive / BrittleDatasets).
+import BrittleArchive
+import BrittleDatasets
+import BrittleIO
+import Foundation
+
+enum FormatTargets {
+    /// The unpacked-size cap the bundle target reads with (what `--max-size` would pass).
+    static let bundleOptions = BundleReadOptions(maxUnpackedBytes: 64 << 20)
+
+    /// Whole archive bytes: verified, its manifest read, every tensor entry decoded, and (for a
+    /// dataset bundle) both splits loaded as `train --dataset` does.
+    static func bundle(_ bytes: [UInt8]) {
+        let path = FuzzTargets.scratchFile("input.bundle", bytes)
+        guard let manifest = try? BundleReader.verify(path, options: bundleOptions) else {
+            _ = try? BundleReader.manifest(of: path)
+            return
+        }
+        _ = try? BundleReader.manifest(of: path)
+        let sink = CollectingSink.Collector()
+        if (try? BundleReader.read(path, options: bundleOptions, sink: sink.sink(for:))) != nil {
+            for (name, data) in sink.entries {
+                if name.hasSuffix(".npy") {
+                    _ = try? NPY.decode(data, path: name)
+                    _ = try? TensorHeaders.npy(data, path: name)
+                } else if name.hasSuffix(".safetensors") {
+                    _ = try? Safetensors.decode(data, path: name)
+                    _ = try? TensorHeaders.safetensors(data, path: name)
+                } else if name == BundleManifest.fileName || name.hasSuffix(".json") {
+                    _ = try? BundleManifest.decode(data, source: name)
+                }
+            }
+        }
+        if manifest.kind == .dataset {
+            for split in FashionMNIST.Split.allCases {
+                _ = try? DatasetBundle.load(path, split: split, options: bundleOptions)
+            }
+        }
+    }
+
+    /// Manifest bytes decoded, then used as `bundle inspect` uses them (sizes summed, re-encoded).
+    static func manifest(_ bytes: [UInt8]) {
+        guard let manifest = try? BundleManifest.decode(bytes, source: "fuzz.bundle") else { return }
+        _ = manifest.totalSize
+        _ = manifest.entries.first.flatMap { manifest.entry($0.path) }
+        _ = try? manifest.encoded()
+    }
+
+    static func npy(_ bytes: [UInt8]) {
+        _ = try? NPY.decode(bytes, path: "fuzz.npy")
+        _ = try? TensorHeaders.npy(bytes, path: "fuzz.npy")
+        _ = try? TensorHeaders.describe(path: "fuzz.npy", prefix: bytes)
+    }
+
+    static func safetensors(_ bytes: [UInt8]) {
+        _ = try? Safetensors.decode(bytes, path: "fuzz.safetensors")
+        _ = try? TensorHeaders.safetensors(bytes, path: "fuzz.safetensors")
+        _ = try? TensorHeaders.describe(path: "fuzz.safetensors", prefix: bytes)
+    }
+
+    static func idxRaw(_ bytes: [UInt8]) {
+        idx(bytes)
+    }
+
+    /// The bytes as a (possibly gzip-compressed) IDX file, read the way the loaders read it.
+    static func idxGz(_ bytes: [UInt8]) {
+        let path = FuzzTargets.scratchFile("input-idx.gz", bytes)
+        guard let data = try? GzipReader.readAll(path: path) else { return }
+        idx(data)
+    }
+
+    private static func idx(_ bytes: [UInt8]) {
+        _ = try? IDX.images(from: bytes, file: "fuzz-idx3-ubyte")
+        _ = try? IDX.labels(from: bytes, file: "fuzz-idx1-ubyte")
+        _ = try? IDX.labels(from: bytes, file: "fuzz-idx1-ubyte", numClasses: 10)
+    }
+
+    static func cifar10(_ bytes: [UInt8]) {
+        _ = try? CIFAR10.decodeBatch(bytes, file: "data_batch_fuzz.bin")
+    }
+}
+
+/// Keeps every entry's bytes in memory (the bundle's size is capped by `bundleOptions`).
+enum CollectingSink {
+    final class Collector: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var entries: [(String, [UInt8])] = []
+
+        func sink(for entry: BundleEntry) -> (any BundleEntrySink)? {
+            Entry(name: entry.path, owner: self)
+        }
+
+        fileprivate func finished(_ name: String, _ bytes: [UInt8]) {
+            lock.lock()
+            entries.append((name, bytes))
+            lock.unlock()
+        }
+    }
+
+    private final class Entry: BundleEntrySink {
+        let name: String
+        let owner: Collector
+        var bytes: [UInt8] = []
+        init(name: String, owner: Collector) { (self.name, self.owner) = (name, owner) }
+        func write(_ chunk: UnsafeRawBufferPointer) throws { bytes.append(contentsOf: chunk) }
+        func finish() throws { owner.finished(name, bytes) }
+    }
+}
