@@ -2,7 +2,8 @@
 // (any C x H x W works where the arithmetic allows). Each builds a Classifier whose `features`
 // end at the penultimate layer the paper's experiments read. Built from the kit's layers only.
 // Each also states its memory cost before building (`costEstimate`), walking the same layers
-// through a ModelCostBuilder; the tests compare it with the built model's parameter count.
+// through a ModelCostBuilder (the tests compare it with the built model's parameter count), and
+// refuses to build what would not fit the process's memory limit, whoever asked for it.
 import BrittleNN
 import BrittlePlugins
 
@@ -31,6 +32,7 @@ public final class MLPArchitecture: ArchitecturePlugin {
     }
 
     public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
+        try costEstimate(c, inputShape: inputShape, classCount: classCount)?.requireBuildFits(plugin: id, configuration: c)
         var rng = SeededGenerator(seed: seed)
         var layers: [Layer] = [Flatten()]
         var width = inputShape.reduce(1, *)
@@ -73,7 +75,7 @@ public final class CNNSmallArchitecture: ArchitecturePlugin {
     }
 
     public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
-        try checkInput(inputShape)
+        try costEstimate(c, inputShape: inputShape, classCount: classCount)?.requireBuildFits(plugin: id, configuration: c)
         var rng = SeededGenerator(seed: seed)
         let (C, H, W) = (inputShape[0], inputShape[1], inputShape[2])
         let c1 = c.int("channels1"), c2 = c.int("channels2"), hidden = c.int("hidden")
@@ -136,7 +138,7 @@ public final class ResNetMiniArchitecture: ArchitecturePlugin {
     }
 
     public func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
-        try checkInput(inputShape)
+        try costEstimate(c, inputShape: inputShape, classCount: classCount)?.requireBuildFits(plugin: id, configuration: c)
         var rng = SeededGenerator(seed: seed)
         let width = c.int("width"), blocks = c.int("blocks")
         var layers: [Layer] = [Conv2d(inputShape[0], width, kernelSize: 3, padding: 1, bias: false, rng: &rng)]

@@ -67,6 +67,19 @@ final class RobustnessCLITests: XCTestCase {
                     mentions: ["cnn-small", "needs an estimated", "memory budget", "--max-memory"], within: 30)
     }
 
+    func testCheckpointDescribingAHugeModelIsRefusedNotAllocated() throws {
+        // A few hundred bytes whose metadata asks the architecture for 2 x 2^27-wide layers.
+        let file = box.path("huge.safetensors")
+        try Safetensors.write([(name: "x", tensor: Tensor(shape: [1], repeating: 0))], metadata: [
+            "brittle.architecture": "mlp", "brittle.configuration": "{\"hidden\":\"134217728-134217728\"}",
+            "brittle.input_shape": "1,28,28", "brittle.classes": "10", "format": "pt",
+        ], to: file)
+        try refused(["evaluate", "--model", file, "--dataset", "synthetic-features"],
+                    mentions: ["mlp", "hidden=134217728-134217728", "memory budget", "--max-memory"], within: 30)
+        try refused(["attack", "--model", file, "--attack", "fgsm", "--out", box.path("adv")],
+                    mentions: ["mlp", "memory budget"], within: 30)
+    }
+
     func testWidthsBeyondTheSchemaBoundAreASchemaError() throws {
         try refused(["train", "--dataset", "synthetic-features", "--arch", "mlp", "--arch-opt", "hidden=256-99999999999",
                      "--out", box.path("run")], mentions: ["mlp", "'hidden'", "1...134217728"])

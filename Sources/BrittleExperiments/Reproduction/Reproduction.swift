@@ -289,6 +289,8 @@ public final class Reproduction {
         let ref = try stage("transfer-examples-s\(seed)", configuration: key, upstream: [source]) { dir, _ in
             let model = try Checkpoint.load(source.modelFile)
             let data = try self.robustTest()
+            // The whole robust-test set is attacked as one batch.
+            try MemoryBudget.current.check(model, use: .inference(batchSize: data.count))
             let adv = try craftTransferExamples(on: model, data, epsilon: self.config.transferEpsilon, steps: self.config.transferSteps)
             let acc = Float(zip(adv.predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
             try Safetensors.write([(name: "adversarial", tensor: adv.inputs)], metadata: ["source_accuracy": "\(acc)"],

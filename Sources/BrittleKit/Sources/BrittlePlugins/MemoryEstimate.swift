@@ -1,8 +1,9 @@
 // What a model will cost in memory, known BEFORE any of its tensors exist. An architecture
 // plugin walks its layers through a ModelCostBuilder with the same shapes its `build` uses and
 // returns the resulting ModelCost; the host multiplies it out for a batch size and checks it
-// against its memory budget (BrittleExperiments/MemoryLimit.swift). This file is not the budget
+// against its memory budget (BrittleExperiments/MemoryBudget.swift). This file is not the budget
 // and does not measure built models. All arithmetic saturates: absurd widths never trap here.
+import BrittleIO
 
 /// A model's memory cost, independent of the batch size. Every count is of Float32 scalars
 /// (4 bytes each).
@@ -158,5 +159,27 @@ public struct ModelCostBuilder: Sendable {
             activations: SizeArithmetic.sum(b.cost.activationsPerExample, s.cost.activationsPerExample))
         shape = b.shape
         largest = max(largest, b.largest, s.largest)
+    }
+}
+
+extension ModelCost {
+    /// Bytes `build` allocates: every parameter with the gradient buffer each Parameter holds,
+    /// and the buffers (Float32).
+    public var buildBytes: Int {
+        SizeArithmetic.product(4, SizeArithmetic.sum(SizeArithmetic.product(2, parameters), buffers))
+    }
+
+    /// Throws unless what `build` is about to allocate fits the process's memory limit
+    /// (MemoryLimit, which the host's --max-memory sets). The host checks models against its
+    /// budget before building them; this is the last line of defence for builds it did not
+    /// check first, such as a checkpoint whose metadata describes a model far larger than the file.
+    public func requireBuildFits(plugin: String, configuration: Configuration) throws {
+        let bytes = Int64(buildBytes), limit = MemoryLimit.bytes
+        guard bytes > limit else { return }
+        throw ConfigurationError(
+            plugin: plugin, parameter: nil,
+            message: "the model (\(configuration.description)) would allocate \(MemoryLimit.formatted(bytes)) for its "
+                + "parameters and their gradients, more than the memory budget of \(MemoryLimit.formatted(limit)). "
+                + "Fix: choose a smaller model (--arch-opt), or raise the budget with --max-memory if the model is genuine")
     }
 }
