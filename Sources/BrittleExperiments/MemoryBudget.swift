@@ -104,11 +104,14 @@ public struct MemoryBudget: Sendable, Equatable {
         public var activationBytes: Int64
         public var examples: Int
         public var training: Bool
+        /// False when the architecture gave no estimate: only the parameters were counted.
+        public var activationsEstimated = true
         public var totalBytes: Int64 { let (s, o) = modelBytes.addingReportingOverflow(activationBytes); return o ? .max : s }
 
         public var description: String {
             "\(formatMemory(totalBytes)) (\(training ? "parameters, gradients and momentum" : "parameters and gradients") "
-                + "\(formatMemory(modelBytes)), activations for \(examples) examples \(formatMemory(activationBytes)))"
+                + "\(formatMemory(modelBytes)), "
+                + (activationsEstimated ? "activations for \(examples) examples \(formatMemory(activationBytes)))" : "activations not estimated)")
         }
     }
 
@@ -151,7 +154,9 @@ public struct MemoryBudget: Sendable, Equatable {
         // Input layers added by transforms (normalize) keep one more copy of the input.
         c.activationsPerExample = SizeArithmetic.sum(
             c.activationsPerExample, SizeArithmetic.product([model.inputTransforms.count] + model.inputShape))
-        try require(MemoryBudget.estimate(c, use: use), what: "\(model.architecture) (\(configuration?.description ?? "as loaded"))", use: use)
+        var e = MemoryBudget.estimate(c, use: use)
+        e.activationsEstimated = known
+        try require(e, what: "\(model.architecture) (\(configuration?.description ?? "as loaded"))", use: use)
         if !known {
             note("note: architecture \(model.architecture) gives no memory estimate (ArchitecturePlugin.costEstimate): "
                  + "only its \(model.parameterCount) parameters were checked against the memory budget, not its activations")

@@ -210,6 +210,23 @@ final class RobustnessCLITests: XCTestCase {
                                                                                       classCount: 10, use: .training(batchSize: 128)))
     }
 
+    func testPluginWithoutEstimateIsCheckedOnItsParametersAfterBuilding() throws {
+        let registry = Registry()
+        let plugin = NoEstimateArchitecture()
+        try registry.register(plugin)
+        let c = try plugin.configuration()
+        let tiny = MemoryBudget(bytes: 1000, source: "test")
+        // Nothing to check before building: the caller is told so.
+        XCTAssertFalse(try tiny.check(plugin, configuration: c, inputShape: [1, 4, 4], classCount: 3, use: .training(batchSize: 8)))
+        let model = try plugin.build(c, inputShape: [1, 4, 4], classCount: 3, seed: 0)
+        XCTAssertEqual(model.parameterCount, 16 * 3 + 3)
+        // 51 parameters x 3 copies x 4 bytes = 612 bytes: fits 1000, not 600.
+        XCTAssertNoThrow(try tiny.check(model, use: .training(batchSize: 8), registry: registry))
+        XCTAssertThrowsError(try MemoryBudget(bytes: 600, source: "test").check(model, use: .training(batchSize: 8), registry: registry)) {
+            XCTAssertTrue("\($0)".contains("activations not estimated"), "\($0)")
+        }
+    }
+
     func testByteSizesParse() throws {
         XCTAssertEqual(try MemoryBudget.parseBytes("8G", flag: "--x"), 8 << 30)
         XCTAssertEqual(try MemoryBudget.parseBytes("512M", flag: "--x"), 512 << 20)
@@ -222,5 +239,19 @@ final class RobustnessCLITests: XCTestCase {
         let d = MemoryBudget.systemDefault()
         XCTAssertGreaterThan(d.bytes, 0)
         XCTAssertTrue(d.source.hasPrefix("3/4 of"), d.source)
+    }
+}
+
+/// An architecture without a cost estimate (the default), as an external plugin may be.
+private final class NoEstimateArchitecture: ArchitecturePlugin {
+    let id = "no-estimate"
+    let version = "1.0.0"
+    let summary = "test double: linear model, no cost estimate"
+    let parameters: [ParameterSpec] = []
+    func build(_ c: Configuration, inputShape: [Int], classCount: Int, seed: UInt64) throws -> Classifier {
+        var rng = SeededGenerator(seed: seed)
+        return Classifier(features: Sequential([Flatten()]),
+                          head: Sequential([Linear(inputShape.reduce(1, *), classCount, rng: &rng)]),
+                          architecture: id, configuration: c.text, inputShape: inputShape, classCount: classCount)
     }
 }
