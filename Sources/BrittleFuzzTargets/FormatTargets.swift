@@ -5,6 +5,7 @@
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
+import CArchive
 import Foundation
 
 enum FormatTargets {
@@ -14,7 +15,18 @@ enum FormatTargets {
     /// Whole archive bytes: verified, its manifest read, every tensor entry decoded, and (for a
     /// dataset bundle) both splits loaded as `train --dataset` does.
     static func bundle(_ bytes: [UInt8]) {
-        let path = FuzzTargets.scratchFile("input.bundle", bytes)
+        readBundle(FuzzTargets.scratchFile("input.bundle", bytes))
+    }
+
+    /// The bytes as the bundle's uncompressed tar stream, zstd-compressed here and read as
+    /// `bundle` reads: mutations reach tar headers and the manifest instead of zstd blocks.
+    static func bundleTar(_ bytes: [UInt8]) {
+        let path = FuzzTargets.scratchDirectory + "/input-tar.bundle"
+        guard zstdCompress(bytes, to: path) else { fatalError("brittle-fuzz: cannot zstd-compress into \(path)") }
+        readBundle(path)
+    }
+
+    private static func readBundle(_ path: String) {
         guard let manifest = try? BundleReader.verify(path, options: bundleOptions) else {
             _ = try? BundleReader.manifest(of: path)
             return
@@ -39,6 +51,25 @@ enum FormatTargets {
                 _ = try? DatasetBundle.load(path, split: split, options: bundleOptions)
             }
         }
+    }
+
+    /// `bytes` as one zstd frame in the file at `path` (libarchive's raw format: no tar layer).
+    private static func zstdCompress(_ bytes: [UInt8], to path: String) -> Bool {
+        _ = FuzzTargets.scratchFile("input-tar.bundle", [])  // makes the scratch directory
+        guard let a = archive_write_new() else { return false }
+        defer { archive_write_free(a) }
+        guard archive_write_add_filter_zstd(a) == ARCHIVE_OK, archive_write_set_format_raw(a) == ARCHIVE_OK,
+              archive_write_open_filename(a, path) == ARCHIVE_OK, let entry = archive_entry_new()
+        else { return false }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname(entry, "bundle.tar")
+        archive_entry_set_filetype(entry, 0o100000)  // AE_IFREG (a macro Swift does not import)
+        archive_entry_set_size(entry, Int64(bytes.count))
+        guard archive_write_header(a, entry) == ARCHIVE_OK else { return false }
+        let written = bytes.withUnsafeBytes { buffer in
+            buffer.isEmpty ? 0 : archive_write_data(a, buffer.baseAddress, buffer.count)
+        }
+        return written == bytes.count && archive_write_close(a) == ARCHIVE_OK
     }
 
     /// Manifest bytes decoded, then used as `bundle inspect` uses them (sizes summed, re-encoded).

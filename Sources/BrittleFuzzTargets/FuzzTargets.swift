@@ -12,6 +12,7 @@ public enum FuzzTargets {
     /// Every target, in the order `scripts/fuzz-all.sh` runs them.
     public static let all: [Target] = [
         ("bundle", FormatTargets.bundle),
+        ("bundle-tar", FormatTargets.bundleTar),
         ("manifest", FormatTargets.manifest),
         ("npy", FormatTargets.npy),
         ("safetensors", FormatTargets.safetensors),

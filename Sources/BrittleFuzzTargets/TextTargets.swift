@@ -92,9 +92,8 @@ enum Schemas {
 
     static func transform(_ id: String) -> (any TransformPlugin)? { try? registry.transform(id) }
 
-    /// Schemas covering every `ParameterKind` but the int list (whose kind is still changing; mlp's
-    /// `hidden` covers it), with the range shapes the plugins use, so the target works even
-    /// where the plugin libraries are not built.
+    /// Schemas covering every `ParameterKind`, with the range shapes the plugins use, so the
+    /// target works even where the plugin libraries are not built.
     static let builtIn: [(String, [ParameterSpec])] = [
         ("fuzz-every-kind", [
             ParameterSpec("count", .int(1...100_000), default: .int(100), help: "int"),
@@ -104,6 +103,7 @@ enum Schemas {
             ParameterSpec("best", .bool, default: .bool(true), help: "bool"),
             ParameterSpec("start", .choice(["other-image", "noise"]), default: .string("noise"), help: "choice"),
             ParameterSpec("attack", .string, default: .string("pgd-l2"), help: "string"),
+            ParameterSpec("hidden", .intList(1...65536, maxCount: 16), default: .intList([256, 256]), help: "int list"),
             ParameterSpec("mean", .floatList, default: .floatList([0.286]), help: "float list"),
         ]),
         ("fuzz-no-parameters", []),

@@ -10,7 +10,7 @@ out="$root/Tests/Fuzz/corpus"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/brittle-corpus.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{bundle,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,reproduce-config,reproduce-set,plugin-params,transform-spec}
+mkdir -p "$out"/{bundle,bundle-tar,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,reproduce-config,reproduce-set,plugin-params,transform-spec}
 
 python3 - "$out" "$tmp" <<'PY'
 import gzip, io, json, os, struct, sys
@@ -68,12 +68,12 @@ PY
 export SOURCE_DATE_EPOCH=0
 "$brittle" bundle pack "$tmp/dataset" --kind dataset --level 1 --output "$out/bundle/dataset.tar.zst" >/dev/null
 "$brittle" bundle pack "$tmp/model" --kind model --level 1 --output "$out/bundle/model.tar.zst" >/dev/null
-# The same archives without the zstd layer: mutations then reach the tar headers and JSON directly.
-zstd -q -d "$out/bundle/dataset.tar.zst" -o "$out/bundle/dataset.tar"
-zstd -q -d "$out/bundle/model.tar.zst" -o "$out/bundle/model.tar"
+# The same archives without the zstd layer, for bundle-tar (which compresses its input).
+zstd -q -d "$out/bundle/dataset.tar.zst" -o "$out/bundle-tar/dataset.tar"
+zstd -q -d "$out/bundle/model.tar.zst" -o "$out/bundle-tar/model.tar"
 "$brittle" bundle unpack "$out/bundle/dataset.tar.zst" --output "$tmp/unpacked" >/dev/null
 cp "$tmp/unpacked/manifest.json" "$out/manifest/dataset-manifest.json"
-tar -xOf "$out/bundle/model.tar" manifest.json > "$out/manifest/model-manifest.json"
+tar -xOf "$out/bundle-tar/model.tar" manifest.json > "$out/manifest/model-manifest.json"
 
 "$brittle" reproduce all --preset smoke --show-config > "$out/reproduce-config/smoke.json"
 printf '{"set_size": 3000, "seeds": [1, 2], "data_dir": null}\n' > "$out/reproduce-config/partial.json"
