@@ -33,6 +33,7 @@ struct AttackCommand: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var bundleLimit: MaxSizeOptions
 
     func validate() throws {
         if let t = targeted, !["next", "random"].contains(t) {
@@ -45,6 +46,7 @@ struct AttackCommand: ParsableCommand {
     func run() throws {
         threads.apply()
         try memory.apply()
+        bundleLimit.apply()
         plugins.load()
         let plugin = try Registry.shared.attack(attack)
         let config = try plugin.configuration(try parsePairs(attackOptions, flag: "--attack-opt"))

@@ -102,6 +102,8 @@ struct BundleCommand: ParsableCommand {
         @OptionGroup var limit: MaxSizeOptions
 
         func run() throws {
+            // Every field shown comes from the bundle: control characters are printed escaped.
+            func print(_ line: String) { Swift.print(line.escapingControlCharacters) }
             let m = try BundleReader.manifest(of: file)
             if m.totalSize > limit.maxSize {
                 note("warning: \(file) unpacks to \(formatBytes(m.totalSize)), more than --max-size \(formatBytes(limit.maxSize)): verify and unpack will refuse it unless --max-size is raised")

@@ -49,6 +49,7 @@ extension DatasetsCommand {
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var plugins: PluginOptions
         @OptionGroup var memory: MemoryOptions
+        @OptionGroup var bundleLimit: MaxSizeOptions
 
         func validate() throws {
             do { _ = try parseTransformSpec(transform) } catch { throw ValidationError("--transform: \(error)") }
@@ -74,6 +75,7 @@ extension DatasetsCommand {
         func run() throws {
             threads.apply()
             try memory.apply()
+            bundleLimit.apply()
             plugins.load()
             // The transform's configuration is validated before anything is loaded.
             let construction = try ConstructionSpec(transform)

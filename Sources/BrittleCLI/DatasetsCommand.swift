@@ -77,12 +77,14 @@ struct DatasetsCommand: ParsableCommand {
         @Option(help: "Directory of the raw source files (as for --data-dir of train).") var dataDir: String?
         @Option(help: "Where to write the sample grid (default: NAME-samples.png in the current directory).") var grid: String?
         @Option(help: "Samples per class in the grid.") var perClass: Int = 8
+        @OptionGroup var bundleLimit: MaxSizeOptions
 
         func validate() throws {
             guard (1...64).contains(perClass) else { throw ValidationError("--per-class must be in 1...64, got \(perClass)") }
         }
 
         func run() throws {
+            bundleLimit.apply()
             if !DatasetLoader.isBundlePath(name) {
                 let r = try DatasetCatalog.recipe(named: name)
                 print("\(r.title) (\(r.name)): \(r.description)")

@@ -49,6 +49,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var bundleLimit: MaxSizeOptions
 
     func validate() throws {
         let pairs = try parsePairs(attackOptions, flag: "--attack-opt")
@@ -88,6 +89,7 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         threads.apply()
         try memory.apply()
+        bundleLimit.apply()
         plugins.load()
         // Configure (and so validate) every attack before loading data or models.
         var configs: [Configuration] = []

@@ -53,6 +53,7 @@ struct Reproduce: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var bundleLimit: MaxSizeOptions
 
     static let experimentNames = ReproductionExperiment.allCases.map(\.rawValue) + ["all"]
 
@@ -91,6 +92,7 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         threads.apply()
         try memory.apply()
+        bundleLimit.apply()
         if let fromBundle { return try recheck(fromBundle) }
         let c = try resolvedConfig()
         if showConfig {

@@ -57,13 +57,14 @@ struct Train: ParsableCommand {
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var memory: MemoryOptions
+    @OptionGroup var bundleLimit: MaxSizeOptions
 
     func validate() throws {
         if epochs < 1 { throw OptionError("--epochs must be at least 1, got \(epochs)") }
         if batchSize < 1 { throw OptionError("--batch-size must be at least 1, got \(batchSize)") }
-        if !(learningRate > 0) { throw OptionError("--lr must be positive, got \(learningRate)") }
+        if !(learningRate > 0 && learningRate.isFinite) { throw OptionError("--lr must be a positive finite number, got \(learningRate)") }
         if !(0..<1).contains(momentum) { throw OptionError("--momentum must be in [0, 1), got \(momentum)") }
-        if weightDecay < 0 { throw OptionError("--weight-decay must be non-negative, got \(weightDecay)") }
+        if !(weightDecay >= 0 && weightDecay.isFinite) { throw OptionError("--weight-decay must be a non-negative finite number, got \(weightDecay)") }
         guard ["cosine", "constant", "step"].contains(schedule) else {
             throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
         }
@@ -83,6 +84,7 @@ struct Train: ParsableCommand {
     func run() throws {
         threads.apply()
         try memory.apply()
+        bundleLimit.apply()
         plugins.load()
         // Validate every plugin configuration before touching data.
         let archPlugin = try Registry.shared.architecture(arch)
@@ -215,12 +217,8 @@ struct AdversarialRecord: Codable {
     var fraction: Double
 }
 
-/// Writes `data` to a temporary name beside `path` and renames it into place.
+/// Writes `data` to a temporary name beside `path`, flushes it and renames it into place (the
+/// kit's one atomic writer: the temporary is removed on failure and on a signal).
 func writeAtomically(_ data: Data, to path: String) throws {
-    let tmp = path + ".tmp-\(getpid())"
-    try data.write(to: URL(fileURLWithPath: tmp))
-    if rename(tmp, path) != 0 {
-        try? FileManager.default.removeItem(atPath: tmp)
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-    }
+    try FileBytes.replace(path, with: [UInt8](data))
 }

@@ -95,9 +95,9 @@ public enum Checkpoint {
                     + "1...\(maxInputExtent) and at most \(maxInputElements) values",
                 fix: "The checkpoint was not written by `brittle train`, or was modified")
         }
-        guard (2...maxClasses).contains(classes) else {
+        guard (1...maxClasses).contains(classes) else {
             throw DataError(
-                .malformed, path: file, problem: "brittle.classes is \(classes), outside 2...\(maxClasses)",
+                .malformed, path: file, problem: "brittle.classes is \(classes), outside 1...\(maxClasses)",
                 fix: "The checkpoint was not written by `brittle train`, or was modified")
         }
         let plugin = try registry.architecture(arch)

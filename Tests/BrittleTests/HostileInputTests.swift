@@ -268,3 +268,32 @@ extension HostileInputTests {
         XCTAssertEqual(help.status, 0, help.transcript)
     }
 }
+
+extension HostileInputTests {
+    func testInspectPrintsHostileManifestFieldsEscaped() throws {
+        var m = BundleManifest(kind: .experiment, brittleVersion: "0.1\u{1B}[2J", created: CreationInfo(tool: "t", command: "x\u{1B}]0;owned\u{07}", time: nil))
+        let data = Array("x".utf8)
+        m.entries = [BundleEntry(path: "f.txt", size: 1, sha256: SHA256.hash(data))]
+        let bytes = try m.encoded()
+        let bundle = try archive("inspect.tar.zst", [("manifest.json", Int64(bytes.count), bytes, "file"), ("f.txt", 1, data, "file")])
+        let run = try box.run(["bundle", "inspect", bundle])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertFalse(run.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, run.transcript)
+        XCTAssertTrue(run.stdout.contains("\\u{1B}]0;owned\\u{7}"), run.transcript)
+    }
+
+    func testMaxSizeCapsEveryCommandThatReadsABundle() throws {
+        let dataset = try numpyDataset("small", "np.zeros((4, 1, 8, 8), np.uint8)")
+        box.assertRefused(try box.run(["train", "--dataset", dataset, "--arch", "mlp", "--max-size", "100", "--out", box.path("run")]),
+                          mentions: ["100-byte cap", "--max-size"])
+        box.assertRefused(try box.run(["datasets", "show", dataset, "--max-size", "100"]), mentions: ["100-byte cap"])
+        let ok = try box.run(["train", "--dataset", dataset, "--arch", "mlp", "--epochs", "1", "--max-size", "1M", "--out", box.path("run")])
+        XCTAssertEqual(ok.status, 0, ok.transcript)
+        let model = box.path("model.tar.zst")
+        XCTAssertEqual(try box.run(["bundle", "pack", box.path("run"), "-o", model]).status, 0)
+        box.assertRefused(try box.run(["evaluate", "--model", model, "--dataset", dataset, "--max-size", "100"]),
+                          mentions: ["100-byte cap"])
+        let evaluate = try box.run(["evaluate", "--model", model, "--dataset", dataset])
+        XCTAssertEqual(evaluate.status, 0, evaluate.transcript)
+    }
+}
