@@ -21,7 +21,7 @@ struct AttackCommand: ParsableCommand {
             Example: brittle attack --model runs/cnn --attack pgd-linf --attack-opt epsilon=0.1 --test-limit 64 --out runs/cnn/adv
             """)
 
-    @Option(help: "Run directory written by `brittle train`, or a .safetensors checkpoint.") var model: String
+    @Option(help: "Run directory written by `brittle train`, a .safetensors checkpoint, or a model bundle FILE.tar.zst (verified as it streams).") var model: String
     @Option(help: "Attack plugin id.") var attack: String
     @Option(name: .customLong("attack-opt"), help: "Attack parameter key=value (repeatable).") var attackOptions: [String] = []
     @Option(help: "Targeted attack toward: next ((y+1) mod C), random (uniform over classes other than y). Default: untargeted.")

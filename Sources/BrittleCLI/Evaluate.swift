@@ -20,7 +20,7 @@ struct Evaluate: ParsableCommand {
             is over the examples the model classifies correctly.
             """)
 
-    @Option(help: "Run directory written by `brittle train`, or a .safetensors checkpoint.")
+    @Option(help: "Run directory written by `brittle train`, a .safetensors checkpoint, or a model bundle FILE.tar.zst (verified as it streams).")
     var model: String
 
     @Option(help: "Attack plugin id (see `brittle plugins list`).")
