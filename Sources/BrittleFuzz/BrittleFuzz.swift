@@ -1,7 +1,8 @@
 // `brittle-fuzz`: the libFuzzer entry point when built with `-DFUZZING` and the fuzzer
 // sanitizer (target chosen by BRITTLE_FUZZ_TARGET; libFuzzer supplies main), otherwise a replay
 // driver, `brittle-fuzz TARGET FILE_OR_DIR...`, that runs a target on saved inputs without
-// sanitizers. Use scripts/fuzz.sh to fuzz. The targets themselves are in BrittleFuzzTargets.
+// sanitizers. Both run under FuzzTargets.fuzzMemoryBudget. Use scripts/fuzz.sh to fuzz; the
+// targets themselves are in BrittleFuzzTargets.
 import BrittleFuzzTargets
 import Foundation
 
@@ -14,6 +15,7 @@ private let fuzzTarget: FuzzTargets.Target = {
         FileHandle.standardError.write(Data("brittle-fuzz: set BRITTLE_FUZZ_TARGET to one of: \(FuzzTargets.names)\n".utf8))
         exit(2)
     }
+    FuzzTargets.limitMemory()
     return target
 }()
 
@@ -41,6 +43,7 @@ struct BrittleFuzzReplay {
             FileHandle.standardError.write(Data(usage.utf8))
             exit(2)
         }
+        FuzzTargets.limitMemory()
         var count = 0
         for path in args.dropFirst() {
             for file in files(under: path) {

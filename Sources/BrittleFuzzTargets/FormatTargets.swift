@@ -1,9 +1,10 @@
 // Fuzz targets for the binary file formats: bundles (tar+zstd, end to end), bundle manifests,
-// .npy, safetensors, IDX (raw and gzip) and CIFAR-10 batches. Each calls the same public
+// .npy, safetensors, IDX (raw and gzip), CIFAR-10 batches and model checkpoints. Each calls the same public
 // decoders the `brittle` commands use; errors are swallowed, crashes are the findings.
 // Not the decoders themselves (BrittleKit's BrittleIO / BrittleArchive / BrittleDatasets).
 import BrittleArchive
 import BrittleDatasets
+import BrittleExperiments
 import BrittleIO
 import CArchive
 import Foundation
@@ -111,6 +112,13 @@ enum FormatTargets {
 
     static func cifar10(_ bytes: [UInt8]) {
         _ = try? CIFAR10.decodeBatch(bytes, file: "data_batch_fuzz.bin")
+    }
+
+    /// A model.safetensors as `evaluate --model` reads it: the metadata names an architecture
+    /// plugin, its options, input shape, classes and input transforms; the model is built
+    /// (under the memory budget) and the tensors loaded into it.
+    static func checkpoint(_ bytes: [UInt8]) {
+        _ = try? Checkpoint.load(safetensors: bytes, name: "fuzz/model.safetensors", registry: Schemas.registry)
     }
 }
 

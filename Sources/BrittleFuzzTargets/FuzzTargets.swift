@@ -2,6 +2,8 @@
 // its bytes to the parser and must never crash; a thrown error is the parser correctly refusing.
 // Shared by the libFuzzer entry point (Sources/BrittleFuzz) and the regression tests. Not a
 // fuzzer itself, and not where parsers are fixed (they live in BrittleKit / BrittleExperiments).
+import BrittleExperiments
+import BrittleIO
 import Foundation
 
 /// Every fuzz target, and the scratch directory the file-based ones write into.
@@ -19,6 +21,7 @@ public enum FuzzTargets {
         ("idx-raw", FormatTargets.idxRaw),
         ("idx-gz", FormatTargets.idxGz),
         ("cifar10", FormatTargets.cifar10),
+        ("checkpoint", FormatTargets.checkpoint),
         ("reproduce-config", TextTargets.reproduceConfig),
         ("reproduce-set", TextTargets.reproduceSet),
         ("plugin-params", TextTargets.pluginParams),
@@ -37,6 +40,29 @@ public enum FuzzTargets {
         guard let target = named(name) else { return false }
         target.run(bytes)
         return true
+    }
+
+    // MARK: Memory budget
+
+    /// The budget the fuzzer runs under, as `--max-memory 256M` would set it: a quarter of
+    /// libFuzzer's -malloc_limit_mb=1024, so an allocation that libFuzzer reports was not
+    /// checked against the budget first (or was checked against the wrong size).
+    public static let fuzzMemoryBudget: Int64 = 256 << 20
+
+    /// Sets the process's memory budget (both the kit's `MemoryLimit` and the experiments'
+    /// `MemoryBudget`), returning the previous one for `restoreMemoryBudget`.
+    @discardableResult
+    public static func limitMemory(_ bytes: Int64 = fuzzMemoryBudget) -> (Int64, MemoryBudget) {
+        let previous = (MemoryLimit.bytes, MemoryBudget.current)
+        MemoryLimit.bytes = bytes
+        MemoryBudget.current = MemoryBudget(bytes: bytes, source: "the fuzzer's budget")
+        return previous
+    }
+
+    /// Puts back a budget `limitMemory` returned.
+    public static func restoreMemoryBudget(_ previous: (Int64, MemoryBudget)) {
+        MemoryLimit.bytes = previous.0
+        MemoryBudget.current = previous.1
     }
 
     // MARK: Scratch files

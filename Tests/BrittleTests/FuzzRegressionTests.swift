@@ -2,6 +2,7 @@
 // TARGET/) through the fuzz targets, without sanitizers: a parser that traps again fails the
 // suite. The inputs are not fuzzed here (scripts/fuzz.sh does that) and their errors are not
 // checked; only that each one is refused or accepted without crashing.
+import BrittleExperiments
 import BrittleFuzzTargets
 import Foundation
 import XCTest
@@ -10,7 +11,15 @@ final class FuzzRegressionTests: XCTestCase {
     private static let fuzzDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fuzz").path
 
+    private var savedBudget: (Int64, MemoryBudget)?
+
+    /// The inputs run under the fuzzer's memory budget, as they did when they were found.
+    override func setUp() {
+        savedBudget = FuzzTargets.limitMemory()
+    }
+
     override func tearDown() {
+        savedBudget.map(FuzzTargets.restoreMemoryBudget)
         FuzzTargets.removeScratch()
     }
 

@@ -10,7 +10,7 @@ out="$root/Tests/Fuzz/corpus"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/brittle-corpus.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{bundle,bundle-tar,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,reproduce-config,reproduce-set,plugin-params,transform-spec}
+mkdir -p "$out"/{bundle,bundle-tar,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,checkpoint,reproduce-config,reproduce-set,plugin-params,transform-spec}
 
 python3 - "$out" "$tmp" <<'PY'
 import gzip, io, json, os, struct, sys
@@ -74,6 +74,18 @@ zstd -q -d "$out/bundle/model.tar.zst" -o "$out/bundle-tar/model.tar"
 "$brittle" bundle unpack "$out/bundle/dataset.tar.zst" --output "$tmp/unpacked" >/dev/null
 cp "$tmp/unpacked/manifest.json" "$out/manifest/dataset-manifest.json"
 tar -xOf "$out/bundle-tar/model.tar" manifest.json > "$out/manifest/model-manifest.json"
+
+# Tiny checkpoints of each in-tree architecture (one epoch on 100 Fashion-MNIST images).
+checkpoint() {  # ARCH TRANSFORM ARCH-OPT...
+    local arch="$1" transform="$2"; shift 2
+    local opts=(); for o in "$@"; do opts+=(--arch-opt "$o"); done
+    "$brittle" train --arch "$arch" "${opts[@]}" --transform "$transform" --epochs 1 --limit 100 \
+        --test-limit 10 --threads 1 --out "$tmp/ckpt-$arch" >/dev/null 2>&1
+    cp "$tmp/ckpt-$arch/model.safetensors" "$out/checkpoint/$arch.safetensors"
+}
+checkpoint mlp normalize hidden=4
+checkpoint cnn-small random-crop channels1=2 channels2=2 hidden=4
+checkpoint resnet-mini normalize:mean=0.3,std=0.3 width=2 blocks=1
 
 "$brittle" reproduce all --preset smoke --show-config > "$out/reproduce-config/smoke.json"
 printf '{"set_size": 3000, "seeds": [1, 2], "data_dir": null}\n' > "$out/reproduce-config/partial.json"
