@@ -6,6 +6,7 @@ import ArgumentParser
 import BrittleExperiments
 import BrittleGEMM
 import BrittlePlugins
+import BrittleIO
 import Foundation
 
 struct Reproduce: ParsableCommand {
@@ -146,9 +147,6 @@ struct Reproduce: ParsableCommand {
 /// On Ctrl-C: say how to resume, then exit (finished stages are kept; the running stage's
 /// partial output is discarded by the next run; training resumes from its last epoch).
 private func installInterruptMessage() {
-    signal(SIGINT) { _ in
-        let message: StaticString = "\ninterrupted: run the same command again to resume (finished stages and epochs are kept)\n"
-        _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
-        _exit(130)
-    }
+    TemporaryPaths.setInterruptMessage(
+        "\ninterrupted: run the same command again to resume (finished stages and epochs are kept)\n")
 }

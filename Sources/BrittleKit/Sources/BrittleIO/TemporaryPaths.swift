@@ -75,6 +75,10 @@ public enum TemporaryPaths {
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
                 source.setEventHandler {
                     removeAll()
+                    if sig == SIGINT, let message = lock.withLock({ interruptMessage }) {
+                        FileHandle.standardError.write(Data(message.utf8))
+                        exit(130)
+                    }
                     signal(sig, SIG_DFL)
                     kill(getpid(), sig)
                 }
@@ -83,6 +87,13 @@ public enum TemporaryPaths {
             }
         }
     }
+
+    /// What to print on Ctrl-C before exiting with status 130 (e.g. how to resume), instead of
+    /// ending by the signal itself; nil: no message.
+    public static func setInterruptMessage(_ message: String?) {
+        lock.withLock { interruptMessage = message }
+    }
+    nonisolated(unsafe) private static var interruptMessage: String?
 
     /// Removes every registered path now (the signal handlers' work).
     public static func removeAll() {
