@@ -3,6 +3,7 @@
 // with the budget; a model that does not fit is refused with the estimate, the budget and the
 // fix. Default budget: 3/4 of physical memory, or of the cgroup limit when that is lower.
 // Not the estimate itself (BrittlePlugins/MemoryEstimate.swift) nor the CLI option (--max-memory).
+import BrittleIO
 import BrittleNN
 import BrittlePlugins
 import Foundation
@@ -35,35 +36,8 @@ public struct MemoryBudget: Sendable, Equatable {
     /// 3/4 of physical memory, or of the cgroup memory limit when lower (the rest is for the
     /// datasets, the process and everything else on the machine).
     public static func systemDefault() -> MemoryBudget {
-        let physical = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-        var total = physical > 0 ? physical : Int64(8) << 30
-        var what = "physical memory"
-        if let limit = cgroupLimit(), limit < total {
-            total = limit
-            what = "the cgroup memory limit"
-        }
-        return MemoryBudget(bytes: total / 4 * 3, source: "3/4 of \(what) (\(formatMemory(total)))")
-    }
-
-    /// The memory limit of this process's cgroup (v2 memory.max or v1 memory.limit_in_bytes),
-    /// nil when unlimited or unknown.
-    static func cgroupLimit() -> Int64? {
-        var files = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
-        if let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) {
-            for line in text.split(separator: "\n") {
-                let f = line.split(separator: ":", maxSplits: 2).map(String.init)
-                guard f.count == 3, f[2].hasPrefix("/"), f[2] != "/" else { continue }
-                if f[0] == "0" && f[1].isEmpty { files.append("/sys/fs/cgroup\(f[2])/memory.max") }
-                if f[1].split(separator: ",").contains("memory") { files.append("/sys/fs/cgroup/memory\(f[2])/memory.limit_in_bytes") }
-            }
-        }
-        let limits = files.compactMap { path -> Int64? in
-            guard let t = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-            // "max" (v2) or a near-Int64.max page-rounded value (v1) both mean no limit.
-            guard let v = Int64(t.trimmingCharacters(in: .whitespacesAndNewlines)), v > 0, v < Int64(1) << 60 else { return nil }
-            return v
-        }
-        return limits.min()
+        let (total, what) = MemoryLimit.system
+        return MemoryBudget(bytes: MemoryLimit.defaultBytes, source: "3/4 of \(what) (\(formatMemory(total)))")
     }
 
     /// Parses a byte count: digits with an optional K, M, G or T suffix (powers of 1024, an
@@ -178,17 +152,4 @@ public struct MemoryBudget: Sendable, Equatable {
             "\(what) needs an estimated \(e), more than the memory budget of \(formatMemory(bytes)) (\(source)). "
                 + "Fix: " + fixes.joined(separator: ", or "))
     }
-}
-
-/// "1.5 GiB", "512.0 MiB", "812 B"; with `suffix`, an option value such as "2G" (rounded up).
-public func formatMemory(_ bytes: Int64, suffix: Bool = false) -> String {
-    let units = suffix ? ["", "K", "M", "G", "T", "P"] : ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024, unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    if suffix { return "\(Int(value.rounded(.up)))\(units[unit])" }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }

@@ -79,16 +79,38 @@ public enum MemoryLimit {
         set { lock.withLock { override = newValue } }
     }
 
-    /// 3/4 of the smaller of physical memory and the cgroup v2 limit.
-    public static let defaultBytes: Int64 = {
-        var physical = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
-        if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-            let limit = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0
-        {
-            physical = min(physical, limit)
-        }
-        return max(physical / 4 * 3, 64 << 20)
+    /// 3/4 of `system.total`: the default budget.
+    public static var defaultBytes: Int64 { system.total / 4 * 3 }
+
+    /// The memory this process may use: physical memory, or the cgroup's limit when lower,
+    /// and which of the two it is ("physical memory", "the cgroup memory limit").
+    public static let system: (total: Int64, what: String) = {
+        let physical = Int64(sysconf(Int32(_SC_PHYS_PAGES))) * Int64(sysconf(Int32(_SC_PAGESIZE)))
+        let total = physical > 0 ? physical : Int64(8) << 30
+        if let limit = cgroupLimit(), limit < total { return (limit, "the cgroup memory limit") }
+        return (total, "physical memory")
     }()
+
+    /// The memory limit of this process's cgroup (v2 memory.max or v1 memory.limit_in_bytes),
+    /// nil when unlimited or unknown.
+    static func cgroupLimit() -> Int64? {
+        var files = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        if let text = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) {
+            for line in text.split(separator: "\n") {
+                let f = line.split(separator: ":", maxSplits: 2).map(String.init)
+                guard f.count == 3, f[2].hasPrefix("/"), f[2] != "/" else { continue }
+                if f[0] == "0" && f[1].isEmpty { files.append("/sys/fs/cgroup\(f[2])/memory.max") }
+                if f[1].split(separator: ",").contains("memory") { files.append("/sys/fs/cgroup/memory\(f[2])/memory.limit_in_bytes") }
+            }
+        }
+        let limits = files.compactMap { path -> Int64? in
+            guard let t = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+            // "max" (v2) or a near-Int64.max page-rounded value (v1) both mean no limit.
+            guard let v = Int64(t.trimmingCharacters(in: .whitespacesAndNewlines)), v > 0, v < Int64(1) << 60 else { return nil }
+            return v
+        }
+        return limits.min()
+    }
 
     /// Throws unless `bytes` (what `what` of `path` needs) fits in the budget.
     public static func check(_ bytes: Int64, for what: String, path: String) throws {
@@ -96,33 +118,23 @@ public enum MemoryLimit {
         guard bytes <= budget else {
             throw DataError(
                 .unsupported, path: path,
-                problem: "\(what) needs \(formatted(bytes)), more than the memory budget of \(formatted(budget))",
+                problem: "\(what) needs \(formatMemory(bytes)), more than the memory budget of \(formatMemory(budget))",
                 fix: "If the file is genuine, raise the budget with --max-memory BYTES (e.g. --max-memory 32G)")
         }
     }
+}
 
-    /// `bytes` as "12.3 GB (12300000000 bytes)".
-    public static func formatted(_ bytes: Int64) -> String {
-        let units: [(Double, String)] = [(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")]
-        for (scale, unit) in units where Double(bytes) >= scale {
-            return String(format: "%.1f %@ (%lld bytes)", Double(bytes) / scale, unit, bytes)
-        }
-        return "\(bytes) bytes"
+/// `bytes` in binary units: "1.5 GiB", "512 B" (with `suffix`: "2G", rounded up, as --max-memory takes it).
+public func formatMemory(_ bytes: Int64, suffix: Bool = false) -> String {
+    let units = suffix ? ["", "K", "M", "G", "T", "P"] : ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1024, unit < units.count - 1 {
+        value /= 1024
+        unit += 1
     }
-
-    /// Parses a byte count with an optional suffix: `4096`, `512M`, `8G`, `1T` (powers of 1024;
-    /// `K`/`KiB`/`kB` alike). Returns nil for anything else, zero or negative.
-    public static func parse(_ text: String) -> Int64? {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let digits = t.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let n = Int64(digits), n > 0 else { return nil }
-        let suffix = t.dropFirst(digits.count).uppercased()
-        let shifts: [String: Int64] = ["": 0, "B": 0, "K": 10, "KB": 10, "KIB": 10, "M": 20, "MB": 20, "MIB": 20,
-                                       "G": 30, "GB": 30, "GIB": 30, "T": 40, "TB": 40, "TIB": 40]
-        guard let shift = shifts[suffix] else { return nil }
-        let (v, overflow) = n.multipliedReportingOverflow(by: 1 << shift)
-        return overflow ? nil : v
-    }
+    if suffix { return "\(Int(value.rounded(.up)))\(units[unit])" }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
 }
 
 extension String {

@@ -178,8 +178,8 @@ extension ModelCost {
         guard bytes > limit else { return }
         throw ConfigurationError(
             plugin: plugin, parameter: nil,
-            message: "the model (\(configuration.description)) would allocate \(MemoryLimit.formatted(bytes)) for its "
-                + "parameters and their gradients, more than the memory budget of \(MemoryLimit.formatted(limit)). "
+            message: "the model (\(configuration.description)) would allocate \(formatMemory(bytes)) for its "
+                + "parameters and their gradients, more than the memory budget of \(formatMemory(limit)). "
                 + "Fix: choose a smaller model (--arch-opt), or raise the budget with --max-memory if the model is genuine")
     }
 }
