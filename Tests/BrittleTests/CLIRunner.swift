@@ -1,7 +1,6 @@
 // Runs the real `brittle` binary as a user would, in a private TMPDIR, and checks what a
 // refusal must look like: exit status 1 (not a signal), a message naming the problem, no
-// crash report, nothing left in TMPDIR. Shared by the hostile-input tests; not the CLI tests'
-// transcript helpers (CLITests.swift), which predate it.
+// crash report, nothing left in TMPDIR. `CLIRun` is every CLI test's record of a run.
 import BrittlePlugins
 import Foundation
 import XCTest
@@ -14,9 +13,10 @@ struct CLIRun {
     var stdout: String
     var stderr: String
 
+    var commandLine: String { "brittle " + arguments.joined(separator: " ") }
+    /// The whole transcript, for failure messages.
     var transcript: String {
-        "brittle \(arguments.joined(separator: " "))\n-- exit \(status) (\(reason == .exit ? "exit" : "signal"))\n"
-            + "-- stdout:\n\(stdout)\n-- stderr:\n\(stderr)"
+        "\(commandLine)\n-- exit \(status) (\(reason == .exit ? "exit" : "signal"))\n-- stdout:\n\(stdout)\n-- stderr:\n\(stderr)"
     }
 }
 

@@ -29,20 +29,7 @@ final class CLITests: XCTestCase {
 
     // MARK: Running the executable
 
-    /// One finished run of `brittle`.
-    struct Run {
-        var arguments: [String]
-        var status: Int32
-        var reason: Process.TerminationReason
-        var stdout: String
-        var stderr: String
-
-        var commandLine: String { "brittle " + arguments.joined(separator: " ") }
-        /// The whole transcript, for failure messages.
-        var transcript: String {
-            "\(commandLine)\n-- exit \(status) (\(reason == .exit ? "exit" : "signal"))\n-- stdout:\n\(stdout)-- stderr:\n\(stderr)"
-        }
-    }
+    typealias Run = CLIRun
 
     private final class Sink: @unchecked Sendable { var data = Data() }
 
