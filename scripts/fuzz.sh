@@ -70,10 +70,13 @@ esac
 
 echo "== fuzz $target for ${seconds}s (corpus: $(ls "$work/corpus" | wc -l) files)"
 log="$work/fuzz.log"
-BRITTLE_FUZZ_TARGET="$target" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+# TMPDIR inside the work directory: the targets' scratch files go with it, even after a crash.
+mkdir -p "$work/tmp"
+TMPDIR="$work/tmp" BRITTLE_FUZZ_TARGET="$target" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
     "$bin/brittle-fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
     -max_len=65536 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${dict[@]}" "$@" "$work/corpus" > "$log" 2>&1
 status=$?
+rm -rf "$work/tmp"
 grep -E '^(INFO: Loaded|#[0-9]+[[:space:]]+(INITED|DONE))|^stat::(number_of_executed_units|new_units_added|peak_rss)' "$log"
 crashes=("$work"/artifacts/*)
 if [[ $status -ne 0 || -e "${crashes[0]}" ]]; then
