@@ -297,3 +297,23 @@ extension HostileInputTests {
         XCTAssertEqual(evaluate.status, 0, evaluate.transcript)
     }
 }
+
+extension HostileInputTests {
+    func testLabelsThatCannotBeClassIndicesAreRefused() throws {
+        for (name, labels) in [("negative", "np.full(4, -1, np.int64)"), ("huge", "np.full(4, 2**62, np.int64)")] {
+            let dir = box.path(name)
+            let script = """
+                import numpy as np, os, sys
+                for s in ['train', 'test']:
+                    os.makedirs(os.path.join(sys.argv[1], s), exist_ok=True)
+                    np.save(os.path.join(sys.argv[1], s, 'images.npy'), np.zeros((4, 1, 8, 8), np.uint8))
+                    np.save(os.path.join(sys.argv[1], s, 'labels.npy'), \(labels))
+                """
+            try shell("/usr/bin/env", ["python3", "-c", script, dir])
+            XCTAssertEqual(try box.run(["bundle", "pack", dir, "-o", dir + ".tar.zst"]).status, 0)
+            box.assertRefused(try box.run(["train", "--dataset", dir + ".tar.zst", "--arch", "mlp", "--out", box.path("run")]),
+                              mentions: ["labels.npy", "class indices"])
+            box.assertRefused(try box.run(["datasets", "show", dir + ".tar.zst"]), mentions: ["class indices"])
+        }
+    }
+}

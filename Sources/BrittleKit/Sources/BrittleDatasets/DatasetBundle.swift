@@ -96,6 +96,9 @@ public enum DatasetBundle {
         }
     }
 
+    /// Most classes a dataset bundle may have.
+    public static let maxClasses = 100_000
+
     /// Loads one split from the dataset bundle at `path`, verifying the whole bundle.
     ///
     /// - Throws: `DataError` when the bundle is not a dataset bundle, lacks the split, or fails
@@ -168,9 +171,21 @@ public enum DatasetBundle {
         let labels = labelBytes.withUnsafeBytes { src in
             (0..<shape[0]).map { Int(Int64(littleEndian: src.loadUnaligned(fromByteOffset: labelStart + 8 * $0, as: Int64.self))) }
         }
+        // Labels size the class list when no recipe names the classes: bound them first.
+        if let bad = labels.first(where: { $0 < 0 || $0 >= maxClasses }) {
+            throw DataError(
+                .mismatch, path: path + ":" + wanted[1],
+                problem: "label \(bad) is outside 0..<\(maxClasses) (labels are class indices)")
+        }
         let classNames = recipe?.classNames ?? (0...(labels.max() ?? 0)).map(String.init)
-        if let bad = labels.first(where: { $0 < 0 || $0 >= classNames.count }) {
+        if let bad = labels.first(where: { $0 >= classNames.count }) {
             throw DataError(.mismatch, path: path, problem: "label \(bad) outside the \(classNames.count) classes")
+        }
+        if let bad = (classNames + [name]).first(where: \.containsControlCharacters) {
+            throw DataError(
+                .malformed, path: path,
+                problem: "the name '\(bad.escapingControlCharacters)' holds control characters (shown escaped)",
+                fix: "The bundle was not written by Brittle")
         }
         return LabeledDataset(images: images, labels: labels, classNames: classNames, name: "\(name):\(split.rawValue)")
     }
