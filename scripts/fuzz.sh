@@ -72,7 +72,10 @@ echo "== fuzz $target for ${seconds}s (corpus: $(ls "$work/corpus" | wc -l) file
 log="$work/fuzz.log"
 # TMPDIR inside the work directory: the targets' scratch files go with it, even after a crash.
 mkdir -p "$work/tmp"
+# Swift's own crash backtracer is off: it reads memory ASan then reports as an overflow of its
+# own; libFuzzer's deadly-signal handler prints the stack instead.
 TMPDIR="$work/tmp" BRITTLE_FUZZ_TARGET="$target" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" \
+    SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}" \
     "$bin/brittle-fuzz" -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
     -max_len=65536 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "${dict[@]}" "$@" "$work/corpus" > "$log" 2>&1
 status=$?

@@ -26,6 +26,29 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     return 0
 }
 
+/// libFuzzer's own mutations (byte flips, splices, dictionary words).
+@_silgen_name("LLVMFuzzerMutate")
+private func libFuzzerMutate(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int) -> Int
+
+/// One mutation in four rewrites whole numbers to boundary values (NumberMutator): JSON sizes
+/// near Int64.max are out of reach of byte flips. The rest are libFuzzer's own.
+@_cdecl("LLVMFuzzerCustomMutator")
+public func fuzzCustomMutator(_ data: UnsafeMutablePointer<UInt8>, _ size: Int, _ maxSize: Int, _ seed: CUnsignedInt) -> Int {
+    var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+    func next() -> UInt64 {  // xorshift64*
+        state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
+    }
+    if next() % 4 == 0 {
+        var bytes = Array(UnsafeBufferPointer(start: data, count: size))
+        if NumberMutator.mutate(&bytes, maxSize: maxSize, random: next) {
+            bytes.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: $0.count) }
+            return bytes.count
+        }
+    }
+    return libFuzzerMutate(data, size, maxSize)
+}
+
 #else
 
 @main

@@ -54,6 +54,21 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: FuzzTargets.scratchDirectory))
     }
 
+    /// The custom mutation rewrites whole numbers (with their sign) to boundary values.
+    func testNumberMutatorReplacesWholeNumbers() {
+        var bytes = Array(#"{"size": 852, "shape": [-2, 3]}"#.utf8)
+        var state: UInt64 = 0
+        let original = bytes
+        XCTAssertTrue(NumberMutator.mutate(&bytes, maxSize: 1000) { state += 1; return state })
+        let text = String(decoding: bytes, as: UTF8.self)
+        XCTAssertNotEqual(bytes, original)
+        XCTAssertTrue(NumberMutator.boundaries.contains { text.contains($0) }, text)
+        var none = Array("no digits".utf8)
+        XCTAssertFalse(NumberMutator.mutate(&none, maxSize: 1000) { 0 })
+        var tight = Array("7".utf8)
+        XCTAssertFalse(NumberMutator.mutate(&tight, maxSize: 1) { 12 }, "a longer value must respect maxSize")
+    }
+
     /// Runs every file under `kind`/TARGET/ through TARGET; returns how many ran.
     private func replay(_ kind: String) throws -> Int {
         _ = TestPlugins.report  // the in-tree plugins, for the schema-driven targets
