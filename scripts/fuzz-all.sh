@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (one per directory of Tests/Fuzz/corpus) briefly with scripts/fuzz.sh,
-# after one build: the CI step (13 targets x 8 s stays under 2 minutes of fuzzing). Exits 1 if
+# after one build: the CI step (14 targets x 8 s stays under 2 minutes of fuzzing). Exits 1 if
 # any target found a crash, listing them. Long runs to exhaust coverage: scripts/fuzz.sh.
 # Usage: scripts/fuzz-all.sh [SECONDS_EACH]   (default 8)
 set -uo pipefail

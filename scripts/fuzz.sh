@@ -62,7 +62,7 @@ regressions="Tests/Fuzz/regressions/$target"
 [[ -d "$regressions" ]] && cp -r "$regressions/." "$work/corpus/"
 
 case "$target" in
-    bundle|bundle-tar|manifest|safetensors|checkpoint|reproduce-config) dict=(-dict=Tests/Fuzz/dict/json.dict) ;;
+    bundle|bundle-tar|dataset-bundle|manifest|safetensors|checkpoint|reproduce-config) dict=(-dict=Tests/Fuzz/dict/json.dict) ;;
     npy) dict=(-dict=Tests/Fuzz/dict/npy.dict) ;;
     reproduce-set|plugin-params|transform-spec) dict=(-dict=Tests/Fuzz/dict/text.dict) ;;
     *) dict=() ;;

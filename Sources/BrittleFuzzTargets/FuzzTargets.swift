@@ -15,6 +15,7 @@ public enum FuzzTargets {
     public static let all: [Target] = [
         ("bundle", FormatTargets.bundle),
         ("bundle-tar", FormatTargets.bundleTar),
+        ("dataset-bundle", DatasetBundleTarget.run),
         ("manifest", FormatTargets.manifest),
         ("npy", FormatTargets.npy),
         ("safetensors", FormatTargets.safetensors),

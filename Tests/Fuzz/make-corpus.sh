@@ -10,7 +10,7 @@ out="$root/Tests/Fuzz/corpus"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/brittle-corpus.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
-mkdir -p "$out"/{bundle,bundle-tar,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,checkpoint,reproduce-config,reproduce-set,plugin-params,transform-spec}
+mkdir -p "$out"/{bundle,bundle-tar,dataset-bundle,manifest,npy,safetensors,idx-raw,idx-gz,cifar10,checkpoint,reproduce-config,reproduce-set,plugin-params,transform-spec}
 
 python3 - "$out" "$tmp" <<'PY'
 import gzip, io, json, os, struct, sys
@@ -73,6 +73,18 @@ zstd -q -d "$out/bundle/dataset.tar.zst" -o "$out/bundle-tar/dataset.tar"
 zstd -q -d "$out/bundle/model.tar.zst" -o "$out/bundle-tar/model.tar"
 "$brittle" bundle unpack "$out/bundle/dataset.tar.zst" --output "$tmp/unpacked" >/dev/null
 cp "$tmp/unpacked/manifest.json" "$out/manifest/dataset-manifest.json"
+# dataset-bundle: the configuration and arrays of the dataset bundle, joined by the separator.
+python3 - "$tmp/unpacked" "$out/dataset-bundle/fashion-like" "$root/Datasets/fashion-mnist.json" <<'PY'
+import json, sys
+d, out = sys.argv[1], sys.argv[2]
+parts = [json.dumps(json.load(open(f"{d}/manifest.json"))["configuration"]).encode()]
+parts += [open(f"{d}/{s}/{a}.npy", "rb").read() for s in ("train", "test") for a in ("images", "labels")]
+open(out, "wb").write(b"\n--8<--\n".join(parts))
+# The same arrays under a real recipe (class names, image shape) as `datasets import` records it.
+recipe = json.load(open(sys.argv[3]))
+parts[0] = json.dumps({"dataset": "fashion-mnist", "recipe": recipe, "counts": {"train": 3, "test": 2}}).encode()
+open(out + "-recipe", "wb").write(b"\n--8<--\n".join(parts))
+PY
 tar -xOf "$out/bundle-tar/model.tar" manifest.json > "$out/manifest/model-manifest.json"
 
 # Tiny checkpoints of each in-tree architecture (one epoch on 100 Fashion-MNIST images).
