@@ -1,6 +1,6 @@
 // Fuzz targets for the binary file formats: bundles (tar+zstd, end to end), bundle manifests,
-// .npy, safetensors, IDX (raw and gzip), CIFAR-10 batches and model checkpoints. Each calls the same public
-// decoders the `brittle` commands use; errors are swallowed, crashes are the findings.
+// .npy, safetensors, IDX (raw and gzip), CIFAR-10 batches and model checkpoints. Each calls the
+// public decoders the `brittle` commands use; errors are swallowed, crashes are the findings.
 // Not the decoders themselves (BrittleKit's BrittleIO / BrittleArchive / BrittleDatasets).
 import BrittleArchive
 import BrittleDatasets
@@ -13,16 +13,17 @@ enum FormatTargets {
     /// The unpacked-size cap the bundle target reads with (what `--max-size` would pass).
     static let bundleOptions = BundleReadOptions(maxUnpackedBytes: 64 << 20)
 
-    /// Whole archive bytes: verified, its manifest read, every tensor entry decoded, and (for a
-    /// dataset bundle) both splits loaded as `train --dataset` does.
+    /// Whole archive bytes: verified, its manifest read, every tensor entry decoded, and a
+    /// dataset bundle's splits or a model bundle's model loaded as `train --dataset` and
+    /// `evaluate --model` load them.
     static func bundle(_ bytes: [UInt8]) {
-        readBundle(FuzzTargets.scratchFile("input.bundle", bytes))
+        readBundle(FuzzTargets.scratchFile("input.tar.zst", bytes))
     }
 
     /// The bytes as the bundle's uncompressed tar stream, zstd-compressed here and read as
     /// `bundle` reads: mutations reach tar headers and the manifest instead of zstd blocks.
     static func bundleTar(_ bytes: [UInt8]) {
-        let path = FuzzTargets.scratchDirectory + "/input-tar.bundle"
+        let path = FuzzTargets.scratchDirectory + "/input-tar.tar.zst"
         guard zstdCompress(bytes, to: path) else { fatalError("brittle-fuzz: cannot zstd-compress into \(path)") }
         readBundle(path)
     }
@@ -47,16 +48,19 @@ enum FormatTargets {
                 }
             }
         }
-        if manifest.kind == .dataset {
+        switch manifest.kind {
+        case .dataset:
             for split in FashionMNIST.Split.allCases {
                 _ = try? DatasetBundle.load(path, split: split, options: bundleOptions)
             }
+        case .model, .experiment:
+            _ = try? Checkpoint.load(path, registry: Schemas.registry, options: bundleOptions)
         }
     }
 
     /// `bytes` as one zstd frame in the file at `path` (libarchive's raw format: no tar layer).
     private static func zstdCompress(_ bytes: [UInt8], to path: String) -> Bool {
-        _ = FuzzTargets.scratchFile("input-tar.bundle", [])  // makes the scratch directory
+        _ = FuzzTargets.scratchFile("input-tar.tar.zst", [])  // makes the scratch directory
         guard let a = archive_write_new() else { return false }
         defer { archive_write_free(a) }
         guard archive_write_add_filter_zstd(a) == ARCHIVE_OK, archive_write_set_format_raw(a) == ARCHIVE_OK,

@@ -60,12 +60,24 @@ put(f"{out}/cifar10/empty.bin", b"")
 for split, n in (("train", 3), ("test", 2)):
     put(f"{tmp}/dataset/{split}/images.npy", npy(np.arange(n * 16, dtype="|u1").reshape(n, 1, 4, 4)))
     put(f"{tmp}/dataset/{split}/labels.npy", npy(np.arange(n, dtype="<i8") % 2))
-put(f"{tmp}/model/model.safetensors", st([("fc.weight", rng.standard_normal((2, 3))), ("fc.bias", np.zeros(2))]))
 put(f"{tmp}/model/model.json", json.dumps({"architecture": "mlp", "input_shape": [1, 1, 3], "classes": 2}).encode())
 put(f"{tmp}/model/notes/readme.txt", b"a tiny model bundle for the fuzz corpus\n")
 PY
 
 export SOURCE_DATE_EPOCH=0
+# Tiny checkpoints of each in-tree architecture (one epoch on 100 Fashion-MNIST images).
+checkpoint() {  # ARCH TRANSFORM ARCH-OPT...
+    local arch="$1" transform="$2"; shift 2
+    local opts=(); for o in "$@"; do opts+=(--arch-opt "$o"); done
+    "$brittle" train --arch "$arch" "${opts[@]}" --transform "$transform" --epochs 1 --limit 100 \
+        --test-limit 10 --threads 1 --out "$tmp/ckpt-$arch" >/dev/null 2>&1
+    cp "$tmp/ckpt-$arch/model.safetensors" "$out/checkpoint/$arch.safetensors"
+}
+checkpoint mlp normalize hidden=4
+checkpoint cnn-small random-crop channels1=2 channels2=2 hidden=4
+checkpoint resnet-mini normalize:mean=0.3,std=0.3 width=2 blocks=1
+# The model bundle holds the real mlp checkpoint (loadable by `evaluate --model`).
+cp "$tmp/ckpt-mlp/model.safetensors" "$tmp/model/model.safetensors"
 "$brittle" bundle pack "$tmp/dataset" --kind dataset --level 1 --output "$out/bundle/dataset.tar.zst" >/dev/null
 "$brittle" bundle pack "$tmp/model" --kind model --level 1 --output "$out/bundle/model.tar.zst" >/dev/null
 # The same archives without the zstd layer, for bundle-tar (which compresses its input).
@@ -87,17 +99,6 @@ open(out + "-recipe", "wb").write(b"\n--8<--\n".join(parts))
 PY
 tar -xOf "$out/bundle-tar/model.tar" manifest.json > "$out/manifest/model-manifest.json"
 
-# Tiny checkpoints of each in-tree architecture (one epoch on 100 Fashion-MNIST images).
-checkpoint() {  # ARCH TRANSFORM ARCH-OPT...
-    local arch="$1" transform="$2"; shift 2
-    local opts=(); for o in "$@"; do opts+=(--arch-opt "$o"); done
-    "$brittle" train --arch "$arch" "${opts[@]}" --transform "$transform" --epochs 1 --limit 100 \
-        --test-limit 10 --threads 1 --out "$tmp/ckpt-$arch" >/dev/null 2>&1
-    cp "$tmp/ckpt-$arch/model.safetensors" "$out/checkpoint/$arch.safetensors"
-}
-checkpoint mlp normalize hidden=4
-checkpoint cnn-small random-crop channels1=2 channels2=2 hidden=4
-checkpoint resnet-mini normalize:mean=0.3,std=0.3 width=2 blocks=1
 
 "$brittle" reproduce all --preset smoke --show-config > "$out/reproduce-config/smoke.json"
 printf '{"set_size": 3000, "seeds": [1, 2], "data_dir": null}\n' > "$out/reproduce-config/partial.json"
