@@ -90,7 +90,9 @@ if [[ $status -ne 0 || -e "${crashes[0]}" ]]; then
     echo "FAIL  fuzz $target: libFuzzer exited $status; input(s) copied to $keep:"
     ls "$keep"
     echo "  replay: BRITTLE_FUZZ_TARGET=$target $bin/brittle-fuzz $keep/<file>"
-    echo "  minimise: BRITTLE_FUZZ_TARGET=$target $bin/brittle-fuzz -minimize_crash=1 -runs=20000 $keep/<file>"
+    echo "  minimise (its crashing children leave scratch files in TMPDIR, hence a fresh one):"
+    echo "    TMPDIR=\$(mktemp -d) SWIFT_BACKTRACE=enable=no BRITTLE_FUZZ_TARGET=$target $bin/brittle-fuzz \\"
+    echo "      -minimize_crash=1 -runs=20000 -exact_artifact_path=Tests/Fuzz/regressions/$target/NAME $keep/<file>"
     exit 1
 fi
 echo "PASS  fuzz $target: ${seconds}s clean, corpus now $(ls "$work/corpus" | wc -l) files"
