@@ -1,6 +1,7 @@
 // Conformance checks for architecture plugins: output shapes, the representation, input and
 // parameter gradients against finite differences, evaluation vs training mode, save/load round
-// trip by parameter name, and seeded determinism.
+// trip by parameter name, seeded determinism, and a memory estimate (`costEstimate`) that
+// counts the parameters and buffers `build` makes.
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
@@ -28,6 +29,16 @@ public enum ArchitectureConformance {
         r.expect(!(logits.scalars.allSatisfy { $0 >= 0 } && rowSums.allSatisfy { abs($0 - 1) < 1e-4 }),
                  "outputs look like probabilities (non-negative, rows sum to 1): models must return logits")
         for k in [2, 3] { r.expect(build(1, k)?.logits(x).shape == [3, k], "wrong logits shape with \(k) classes") }
+
+        // The memory estimate the host checks before building must describe what build makes.
+        do {
+            if let cost = try plugin.costEstimate(try plugin.configuration(parameters), inputShape: inputShape, classCount: classes) {
+                let buffers = m.namedBuffers.reduce(0) { $0 + $1.1.value.count }
+                r.expect(cost.parameters == m.parameterCount,
+                         "costEstimate says \(cost.parameters) parameters, build made \(m.parameterCount)")
+                r.expect(cost.buffers == buffers, "costEstimate says \(cost.buffers) buffer values, build made \(buffers)")
+            }
+        } catch { r.expect(false, "costEstimate failed: \(error)") }
 
         // Determinism: the same seed gives the same parameters; another seed different ones.
         if let a = build(7), let b = build(7), let c = build(8) {
