@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks the two build properties that fail silently when broken (see shared/notes/plugins.md and
-# gemm.md): (a) the executables link libBrittleKit.so and carry no copy of the kit's code, so the
+# Checks the two build properties that fail silently when broken (see README "Layout":
+# one copy of the kit, and "Performance": FMA codegen): (a) the executables link libBrittleKit.so and carry no copy of the kit's code, so the
 # process maps the kit once; (b) the GEMM was compiled with AVX2/FMA (vfmadd in the microkernel,
 # no per-lane libm fmaf calls). Builds the release configuration first; works from a fresh clone.
 # Usage: scripts/check-layout.sh   (BRITTLE_NO_LOCK=1 skips the shared build lock)

@@ -1,6 +1,6 @@
 // `brittle-bench gemm`: the built-in SGEMM against OpenBLAS (loaded with dlopen) on square and
 // network-shaped products, with each result as a fraction of the core's theoretical peak.
-// The bar is Brittle >= 0.95 x OpenBLAS on every shape (shared/notes/gemm.md).
+// The bar is Brittle >= 0.95 x OpenBLAS on every shape (README "Performance").
 import ArgumentParser
 import BrittleGEMM
 import Foundation

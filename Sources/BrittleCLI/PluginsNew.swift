@@ -191,7 +191,7 @@ func entryTemplate(type: String) -> String {
 
 func testTemplate(module: String, type: String) -> String {
     """
-    // Runs Brittle's attack conformance checks (shared/notes/attacks.md) on this plugin.
+    // Runs Brittle's attack conformance checks (docs/attack-properties.md in the Brittle repository) on this plugin.
     import BrittleConformance
     import XCTest
     @testable import \(module)

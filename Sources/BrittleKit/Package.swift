@@ -2,7 +2,7 @@
 // BrittleKit: the one copy of the code that the `brittle` host and every plugin share
 // (GEMM core, tensors, layers, losses, optimizers, data and checkpoint IO).
 // It vends a single dynamic library so that host and plugins map it exactly once:
-// see ../../README.md ("Layout") and shared/notes/plugins.md for why this matters.
+// see ../../README.md ("Layout") for why this matters.
 import PackageDescription
 
 // The compute modules are always optimised, even in `swift test`'s debug build, and get

@@ -1,4 +1,4 @@
-// The in-tree attacks against closed forms and the properties of shared/notes/attacks.md that
+// The in-tree attacks against closed forms and the properties of docs/attack-properties.md that
 // are specific to PGD/FGSM (the generic ones run through AttackConformance for every attack).
 import BrittleConformance
 import BrittleExperiments

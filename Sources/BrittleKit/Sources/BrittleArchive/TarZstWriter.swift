@@ -1,7 +1,7 @@
 // TarZstWriter: the low-level streaming writer of tar (pax) + zstd archives over libarchive:
 // entry headers with pinned metadata (mtime 0, uid/gid 0, no user/group names, 0644), data in
 // caller-sized chunks. It does not validate paths or types (tests use it to build hostile
-// archives); BundleWriter does. Reference: libarchive archive_write(3), shared/notes/archives.md.
+// archives); BundleWriter does. Reference: libarchive archive_write(3); README "Bundles and datasets".
 
 import BrittleIO
 import CArchive

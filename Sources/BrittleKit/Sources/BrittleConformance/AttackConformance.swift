@@ -1,5 +1,5 @@
 // Conformance checks every attack plugin must pass, built-in or external: the properties of
-// shared/notes/attacks.md that hold for ANY attack (each row there is a bug that has shipped).
+// docs/attack-properties.md that hold for ANY attack (each row there is a bug that has shipped).
 // Attack-specific closed forms (one FGSM step on a linear model, ...) live in the attack's tests.
 import BrittleNN
 import BrittlePlugins
