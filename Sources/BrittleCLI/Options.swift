@@ -97,6 +97,13 @@ func validateOutputDirectory(_ out: String, flag: String = "--out") throws {
     }
 }
 
+/// A byte-count option's value (`8G`, `512M`, `1000000`); an impossible one is an OptionError.
+func byteCount(_ text: String, flag: String) throws -> Int64 {
+    do { return try MemoryBudget.parseBytes(text, flag: flag) } catch let e as MemoryBudgetError {
+        throw OptionError(e.description)
+    }
+}
+
 /// `--max-memory`: the memory budget models and batches are checked against before they are
 /// allocated (train, evaluate, attack, datasets build, reproduce). Call `apply()` first in run().
 struct MemoryOptions: ParsableArguments {
@@ -106,20 +113,14 @@ struct MemoryOptions: ParsableArguments {
     var maxMemory: String?
 
     func validate() throws {
-        if let maxMemory { _ = try parsed(maxMemory) }
-    }
-
-    func parsed(_ text: String) throws -> Int64 {
-        do { return try MemoryBudget.parseBytes(text, flag: "--max-memory") } catch let e as MemoryBudgetError {
-            throw OptionError(e.description)
-        }
+        if let maxMemory { _ = try byteCount(maxMemory, flag: "--max-memory") }
     }
 
     /// Makes --max-memory the process's budget: for models and batches (MemoryBudget) and for
     /// sizes that files declare (MemoryLimit, checked by the readers).
     func apply() throws {
         guard let maxMemory else { return }
-        let bytes = try parsed(maxMemory)
+        let bytes = try byteCount(maxMemory, flag: "--max-memory")
         MemoryBudget.current = MemoryBudget(bytes: bytes, source: "--max-memory \(maxMemory)")
         MemoryLimit.bytes = bytes
     }
@@ -132,17 +133,13 @@ struct MaxSizeOptions: ParsableArguments {
     var maxSizeText: String?
 
     func validate() throws {
-        if let maxSizeText { _ = try parsed(maxSizeText) }
-    }
-
-    func parsed(_ text: String) throws -> Int64 {
-        do { return try MemoryBudget.parseBytes(text, flag: "--max-size") } catch let e as MemoryBudgetError {
-            throw OptionError(e.description)
-        }
+        if let maxSizeText { _ = try byteCount(maxSizeText, flag: "--max-size") }
     }
 
     /// The cap in bytes (validated already).
-    var maxSize: Int64 { maxSizeText.flatMap { try? parsed($0) } ?? BundleReadOptions.defaultMaxUnpackedBytes }
+    var maxSize: Int64 {
+        maxSizeText.flatMap { try? byteCount($0, flag: "--max-size") } ?? BundleReadOptions.defaultMaxUnpackedBytes
+    }
 
     /// Makes --max-size the cap of every bundle read in this process (models and datasets too).
     func apply() {
