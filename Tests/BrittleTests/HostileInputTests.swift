@@ -317,3 +317,23 @@ extension HostileInputTests {
         }
     }
 }
+
+extension HostileInputTests {
+    /// The budget checks themselves, where the CLI test above may meet the truncation first.
+    func testDeclaredSizesAndGzipOutputAreCheckedAgainstTheBudgetBeforeAllocation() throws {
+        let saved = MemoryLimit.bytes
+        defer { MemoryLimit.bytes = saved }
+        MemoryLimit.bytes = 16 << 20
+        let entry = BundleEntry(path: "train/images.npy", size: 40_000_000_000, sha256: String(repeating: "0", count: 64))
+        XCTAssertThrowsError(try MemorySink(entry, source: "b.tar.zst")) { error in
+            XCTAssertTrue("\(error)".contains("memory budget") && "\(error)".contains("train/images.npy"), "\(error)")
+        }
+        XCTAssertNoThrow(try MemorySink(BundleEntry(path: "ok", size: 1 << 20, sha256: entry.sha256), source: "b.tar.zst"))
+        // 64 MiB of zeros gzip to ~64 kB: the reader stops once the output passes the budget.
+        let bomb = box.path("bomb.gz")
+        try shell("/bin/sh", ["-c", "head -c 67108864 /dev/zero | gzip -c > '\(bomb)'"])
+        XCTAssertThrowsError(try GzipReader.readAll(path: bomb)) { error in
+            XCTAssertTrue("\(error)".contains("memory budget"), "\(error)")
+        }
+    }
+}
