@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Checks the two build properties that fail silently when broken (see README "Layout":
 # one copy of the kit, and "Performance": FMA codegen): (a) the executables link libBrittleKit.so and carry no copy of the kit's code, so the
-# process maps the kit once; (b) the GEMM was compiled with AVX2/FMA (vfmadd in the microkernel,
-# no per-lane libm fmaf calls). Builds the release configuration first; works from a fresh clone.
+# process maps the kit once; (b) each GEMM kernel path uses its own instructions: the AVX2
+# microkernel ymm vfmadd and no zmm, the AVX-512 microkernel zmm vfmadd with no stack traffic in
+# its inner loop, zmm nowhere else in the GEMM, and no per-lane libm fmaf calls in any kernel.
+# Builds the release configuration first; works from a fresh clone.
 # Usage: scripts/check-layout.sh   (BRITTLE_NO_LOCK=1 skips the shared build lock)
 set -uo pipefail
 
@@ -35,8 +37,8 @@ bin="$(locked swift build -c release --show-bin-path)" || { fail "swift build --
 lib="$bin/libBrittleKit.so"
 executables=(brittle brittle-bench)
 # Module manglings of the kit's Swift modules (length-prefixed names), plus the C shim's symbol.
-kit_modules=(11BrittleGEMM 9BrittleNN 9BrittleIO 14BrittlePlugins 18BrittleConformance 14BrittleArchive 15BrittleDatasets)
-kit_modules_re='11BrittleGEMM|9BrittleNN|9BrittleIO|14BrittlePlugins|18BrittleConformance|14BrittleArchive|15BrittleDatasets'
+kit_modules=(11BrittleGEMM 15BrittleGEMMTile 17BrittleGEMMAVX512 9BrittleNN 9BrittleIO 14BrittlePlugins 18BrittleConformance 14BrittleArchive 15BrittleDatasets)
+kit_modules_re='11BrittleGEMM|15BrittleGEMMTile|17BrittleGEMMAVX512|9BrittleNN|9BrittleIO|14BrittlePlugins|18BrittleConformance|14BrittleArchive|15BrittleDatasets'
 kit_pattern="$kit_modules_re|brittle_shims_version"
 
 echo "== (a) layout: one copy of the kit, in $lib"
@@ -93,28 +95,51 @@ done
 
 echo "== (b) GEMM codegen in libBrittleKit.so"
 if [[ -f "$lib" ]]; then
-    # One pass over the disassembly: "<symbol>\t<instruction>" for every GEMM instruction.
+    # One pass over the disassembly: "<symbol>\t<instruction>" for every instruction of the GEMM
+    # modules (BrittleGEMM, BrittleGEMMTile, BrittleGEMMAVX512).
     gemm_asm=$(objdump -d --no-show-raw-insn "$lib" | awk '
-        /^[0-9a-f]+ <.*>:$/ { sym = $2; gemm = (sym ~ /11BrittleGEMM/); next }
+        /^[0-9a-f]+ <.*>:$/ { sym = $2; gemm = (sym ~ /(11BrittleGEMM|15BrittleGEMMTile|17BrittleGEMMAVX512)/); next }
         gemm && /^ +[0-9a-f]+:/ { print sym "\t" $0 }')
     if [[ -z "$gemm_asm" ]]; then
         fail "no BrittleGEMM code found in the disassembly"
     else
+        # AVX2 path: the 6x16 microkernel, FMAs on ymm, nothing on zmm.
         kernel=$(grep -F 'microkernel6x16' <<<"$gemm_asm")
         fma=$(grep -cE 'vfmadd[0-9]+ps' <<<"$kernel")
         fma_ymm=$(grep -E 'vfmadd[0-9]+ps' <<<"$kernel" | grep -c 'ymm')
         if [[ -z "$kernel" ]]; then
             fail "microkernel6x16 not found in libBrittleKit.so (renamed or inlined?)"
-        elif ((fma > 0)); then
-            pass "microkernel6x16 has $fma vfmadd*ps instructions ($fma_ymm on ymm registers)"
+        elif ((fma_ymm > 0)) && ! grep -q 'zmm' <<<"$kernel"; then
+            pass "avx2 path: microkernel6x16 has $fma vfmadd*ps ($fma_ymm on ymm), no zmm"
         else
-            fail "microkernel6x16 has no vfmadd: AVX2/FMA flags missing from BrittleGEMM"
+            fail "avx2 path: microkernel6x16 has $fma_ymm ymm vfmadd and $(grep -c zmm <<<"$kernel") zmm instructions (want ymm FMAs, no zmm)"
+        fi
+        # AVX-512 path: the 28x16 entry point, FMAs on zmm, no stack access between the first
+        # and the last FMA (the inner loop keeps its 28 accumulators in registers).
+        kernel=$(grep -F 'avx512Microkernel28x16' <<<"$gemm_asm")
+        fma_zmm=$(grep -E 'vfmadd[0-9]+ps' <<<"$kernel" | grep -c 'zmm')
+        loop_stack=$(awk -F'\t' '/vfmadd[0-9]+ps/ { if (!seen) seen = NR; last = NR }
+            { line[NR] = $0 } END { for (i = seen; i <= last; i++) if (line[i] ~ /\(%rsp\)|\(%rbp\)/) n++; print n + 0 }' <<<"$kernel")
+        if [[ -z "$kernel" ]]; then
+            fail "avx512Microkernel28x16 not found in libBrittleKit.so (renamed or inlined?)"
+        elif ((fma_zmm > 0 && loop_stack == 0)); then
+            pass "avx512 path: avx512Microkernel28x16 has $fma_zmm zmm vfmadd*ps, no stack access in its FMA loop"
+        else
+            fail "avx512 path: avx512Microkernel28x16 has $fma_zmm zmm vfmadd and $loop_stack stack accesses in its FMA loop (want zmm FMAs, no spills)"
+        fi
+        # AVX-512 instructions exist only in the AVX-512 module: nothing else may run them.
+        stray=$(grep -v '17BrittleGEMMAVX512' <<<"$gemm_asm" | grep -E 'zmm|%k[0-7]')
+        if [[ -z "$stray" ]]; then
+            pass "zmm registers appear only in the BrittleGEMMAVX512 module"
+        else
+            fail "$(wc -l <<<"$stray") AVX-512 instructions outside BrittleGEMMAVX512 (run on CPUs without AVX-512), e.g.:"
+            head -3 <<<"$stray" | sed 's/^/        /'
         fi
         calls=$(grep -E '(call|jmp)[a-z]* .*<fmaf(@plt)?>' <<<"$gemm_asm")
         if [[ -z "$calls" ]]; then
-            pass "BrittleGEMM code ($(wc -l <<<"$gemm_asm") instructions) has no call to fmaf"
+            pass "GEMM kernel code ($(wc -l <<<"$gemm_asm") instructions) has no call to fmaf"
         else
-            fail "BrittleGEMM calls fmaf $(wc -l <<<"$calls") times (scalar libm FMA per lane), e.g.:"
+            fail "GEMM code calls fmaf $(wc -l <<<"$calls") times (scalar libm FMA per lane), e.g.:"
             head -3 <<<"$calls" | sed 's/^/        /'
         fi
     fi

@@ -1,5 +1,6 @@
 // `brittle-bench gemm`: the built-in SGEMM against OpenBLAS (loaded with dlopen) on square and
-// network-shaped products, with each result as a fraction of the core's theoretical peak.
+// network-shaped products, with each result as a fraction of the theoretical peak of the kernel
+// path in use (printed with the CPU and the blocking; `--isa` or BRITTLE_ISA picks the path).
 // The bar is Brittle >= 0.95 x OpenBLAS on every shape (README "Performance").
 import ArgumentParser
 import BrittleGEMM
@@ -42,8 +43,23 @@ struct GEMMBench: ParsableCommand {
         abstract: "Brittle's SGEMM against OpenBLAS, in GFLOP/s and as a fraction of peak.",
         discussion: """
             Row-major C = A * B (no transposes, alpha 1, beta 0). OpenBLAS is loaded at run time; \
-            without it only the Brittle column is printed. Peak = threads x 32 flop/cycle x clock.
+            without it only the Brittle column is printed. Peak = threads x flop/cycle x clock, \
+            with flop/cycle = 2 x SIMD lanes x FMA units of the path (avx2 32, avx512 64).
             """)
+
+    @Option(help: ArgumentHelp(
+        "GEMM kernel path: avx2 or avx512 (default: BRITTLE_ISA, else the best this CPU has).",
+        valueName: "isa"))
+    var isa: String? = nil
+
+    @Option(help: "Tuning: MC (rows of the packed A block) instead of the cache model's.")
+    var mc: Int? = nil
+
+    @Option(help: "Tuning: NC (columns of the packed B block) instead of the cache model's.")
+    var nc: Int? = nil
+
+    @Option(help: "FMA units per core assumed for the peak (2 on most; 1 on some AVX-512 Xeons).")
+    var fmaUnits: Int = 2
 
     @Option(help: "Worker threads for both libraries.")
     var threads: Int = 2
@@ -71,19 +87,50 @@ struct GEMMBench: ParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard minBatch > 0 else { throw ValidationError("--min-batch must be positive") }
         guard settle >= 0 else { throw ValidationError("--settle must not be negative") }
+        guard fmaUnits == 1 || fmaUnits == 2 else { throw ValidationError("--fma-units must be 1 or 2") }
+        guard mc.map({ $0 >= 1 }) ?? true, nc.map({ $0 >= 1 }) ?? true else {
+            throw ValidationError("--mc and --nc must be at least 1")
+        }
+    }
+
+    /// The path of `--isa` (refused with the fix, exit status 1, if unknown or this CPU lacks
+    /// it), else the process's (BRITTLE_ISA or automatic); `--mc`/`--nc` replace the model's.
+    func chosenPath() throws -> GEMMKernelPath {
+        let cpu = CPUInfo.current
+        guard let isa else {
+            let p = GEMMDispatch.current
+            return mc == nil && nc == nil ? p : GEMMKernelPath(p.isa, mc: mc ?? p.mc, nc: nc ?? p.nc, cpu: cpu)
+        }
+        guard let chosen = GEMMISA(rawValue: isa.lowercased()) else {
+            throw BenchError("--isa \(String(reflecting: isa)) is not a GEMM kernel path: use avx2 or avx512")
+        }
+        guard GEMMDispatch.isSupported(chosen, on: cpu) else {
+            throw BenchError("--isa \(chosen): this CPU (\(cpu.model)) has no "
+                + "\(chosen.requires.subtracting(cpu.features)); use --isa \(GEMMDispatch.automatic(for: cpu))")
+        }
+        let p = GEMMKernelPath(chosen, cpu: cpu)
+        return GEMMKernelPath(chosen, mc: mc ?? p.mc, nc: nc ?? p.nc, cpu: cpu)
     }
 
     func run() throws {
+        let path = try chosenPath()
+        try GEMMDispatch.withPath(path) { try runOnPath(path) }
+    }
+
+    func runOnPath(_ path: GEMMKernelPath) throws {
         let clock: CPUClock
         let measured = CPUClock.measure()
         if let ghz { clock = CPUClock(ghz: ghz, source: "--ghz") } else { clock = measured }
-        let peak = Double(threads) * flopPerCyclePerCore * clock.ghz
+        let flopPerCycle = peakFlopPerCycle(path.isa, fmaUnits: fmaUnits)
+        let peak = Double(threads) * flopPerCycle * clock.ghz
+        print(machineSummary())
         print("threads: \(threads), repeats: \(repeats), batches >= \(fmt(minBatch, 2)) s")
         print("clock: \(fmt(clock.ghz, 2)) GHz from \(clock.source)"
               + (CPUClock.fromCPUInfo().map { "; /proc/cpuinfo says \(fmt($0.ghz, 2)) GHz" } ?? ""))
         if ghz != nil { print("       (timing loop measured \(fmt(measured.ghz, 2)) GHz)") }
-        print("peak: \(fmt(peak)) GFLOP/s = \(threads) threads x \(Int(flopPerCyclePerCore)) flop/cycle"
-              + " x \(fmt(clock.ghz, 2)) GHz")
+        print("peak: \(fmt(peak)) GFLOP/s = \(threads) threads x \(Int(flopPerCycle)) flop/cycle"
+              + " x \(fmt(clock.ghz, 2)) GHz (\(path.isa): \(path.isa.lanes)-lane FMA, \(fmaUnits) FMA "
+              + "unit\(fmaUnits == 1 ? "" : "s") per core assumed; --fma-units)")
 
         Parallel.threads = threads
         var blas: OpenBLAS?

@@ -2,6 +2,7 @@
 // own file; the work itself lives in BrittleExperiments and the kit.
 import ArgumentParser
 import BrittleExperiments
+import BrittleGEMM
 import BrittleIO
 import Foundation
 
@@ -32,6 +33,8 @@ struct Brittle: ParsableCommand {
         TemporaryPaths.installSignalCleanup()
         TemporaryPaths.sweepStale()
         do {
+            // A BRITTLE_ISA this CPU cannot honour: "Error: ..." naming the fix, exit status 1.
+            try GEMMDispatch.validateEnvironment()
             var command = try parseAsRoot()
             try command.run()
         } catch {

@@ -11,17 +11,28 @@ let computeFlags: [SwiftSetting] = [
     .unsafeFlags(["-O", "-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
 ]
 
+// Only BrittleGEMMAVX512 (the AVX-512 microkernel entry points) is compiled for AVX-512; the
+// GEMM's dispatch enters it only on CPUs that have it (BrittleGEMM/KernelPath.swift).
+// skylake-avx512 = F/CD/BW/DQ/VL, the common subset of every AVX-512 Xeon since 2017.
+let avx512Flags: [SwiftSetting] = [
+    .unsafeFlags(["-O", "-target-cpu", "skylake-avx512", "-Xcc", "-mavx512f", "-Xcc", "-mfma"]),
+]
+
 let package = Package(
     name: "BrittleKit",
     products: [
-        .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleNN", "BrittleIO", "BrittlePlugins", "BrittleConformance", "BrittleArchive", "BrittleDatasets"]),
+        .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleGEMMTile", "BrittleGEMMAVX512", "BrittleNN", "BrittleIO", "BrittlePlugins", "BrittleConformance", "BrittleArchive", "BrittleDatasets"]),
     ],
     targets: [
         .target(name: "CBrittleShims", cSettings: [.unsafeFlags(["-O2", "-mavx2", "-mfma"])]),
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev", "libzstd-dev"])]),
-        .target(name: "BrittleGEMM", dependencies: ["CBrittleShims"], swiftSettings: computeFlags),
+        // The 28x16 tile body (inlined into both BrittleGEMMAVX512 and BrittleGEMM's AVX2 copy).
+        .target(name: "BrittleGEMMTile", dependencies: ["CBrittleShims"], swiftSettings: computeFlags),
+        .target(name: "BrittleGEMMAVX512", dependencies: ["BrittleGEMMTile"], swiftSettings: avx512Flags),
+        .target(name: "BrittleGEMM", dependencies: ["CBrittleShims", "BrittleGEMMTile", "BrittleGEMMAVX512"],
+                swiftSettings: computeFlags),
         .target(name: "BrittleNN", dependencies: ["BrittleGEMM"], swiftSettings: computeFlags),
         .target(name: "BrittleIO", dependencies: ["BrittleNN", "CArchive"], swiftSettings: computeFlags),
         // SHA-256 for bundle manifests from the system OpenSSL (libcrypto): maintained, uses the

@@ -1,7 +1,9 @@
 // Threaded, cache-blocked SGEMM in the BLIS structure: loops jc (NC) -> pc (KC) -> pack B ->
-// ic (MC) -> pack A -> jr (NR) -> ir (MR) around the 6x16 microkernel (Microkernel.swift).
+// ic (MC) -> pack A -> jr (NR) -> ir (MR) around the microkernel of the kernel path chosen for
+// this process (KernelPath.swift, Dispatch.swift; blocking in Blocking.swift).
 // Row-major. Threads split the larger of M and N; every element of C is reduced over K in the
 // same order whatever the split, so results are bit-identical for any thread count.
+// Not here: the kernels (Microkernel.swift, BrittleGEMMTile), packing (Packing.swift).
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
 // Multiplication", 2008.
@@ -16,39 +18,6 @@ public let gemmFlopCounter = Atomic<UInt64>(0)
 public enum Transpose: Sendable {
     case none
     case transposed
-}
-
-/// Cache-blocking sizes (BLIS names). MC*KC floats of A fit in L2 (288 KiB of 512), a KC x NR
-/// panel of B stays in L1 across the ir loop, KC x NC of B lives in L3.
-public enum GEMMBlocking {
-    public static let MC = 144
-    public static let KC = 512
-    public static let NC = 4080
-}
-
-/// Per-worker pack buffers, reused across calls: a fresh 8 MiB allocation per call costs page
-/// faults that dominate small GEMMs.
-final class PackBuffers: @unchecked Sendable {
-    let a: UnsafeMutablePointer<Float>
-    let b: UnsafeMutablePointer<Float>
-    init() {
-        a = .allocate(capacity: GEMMBlocking.MC * GEMMBlocking.KC)
-        b = .allocate(capacity: GEMMBlocking.KC * GEMMBlocking.NC)
-    }
-}
-
-final class PackBufferPool: @unchecked Sendable {
-    private var free: [PackBuffers] = []
-    private let lock = NSLock()
-    static let shared = PackBufferPool()
-    func take() -> PackBuffers {
-        lock.lock(); defer { lock.unlock() }
-        return free.popLast() ?? PackBuffers()
-    }
-    func give(_ b: PackBuffers) {
-        lock.lock(); defer { lock.unlock() }
-        free.append(b)
-    }
 }
 
 /// C = alpha * op(A) * op(B) + beta * C in single precision, row-major.
@@ -75,6 +44,8 @@ public func sgemm(
         }
         return
     }
+    let path = GEMMDispatch.current
+    let MR = path.mr, NR = path.nr
     let t = max(1, threads ?? Parallel.threads)
     // Waking a worker costs microseconds: tiny products run on the calling thread.
     let flops = 2.0 * Double(m) * Double(n) * Double(k)
@@ -86,15 +57,15 @@ public func sgemm(
     // 128x128x784: 190 and 157 GFLOP/s split by columns vs 178 and 147 with a shared B.
     let byColumns = nPanels >= 2 * workers && (nPanels * NR >= mPanels * MR || m <= 256)
     if workers == 1 {
-        blockedSGEMM(transA, transB, 0..<m, 0..<n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        blockedSGEMM(path, transA, transB, 0..<m, 0..<n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     } else if !byColumns && m >= workers * 4 * MR {
-        sharedPanelSGEMM(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
+        sharedPanelSGEMM(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
     } else {
         let parts = min(workers, nPanels)
         Parallel.forEach(parts: parts, threads: workers) { w in
             let cols = alignedSplit(n, NR, parts, w)
             if !cols.isEmpty {
-                blockedSGEMM(transA, transB, 0..<m, cols, k, alpha, a, lda, b, ldb, beta, c, ldc)
+                blockedSGEMM(path, transA, transB, 0..<m, cols, k, alpha, a, lda, b, ldb, beta, c, ldc)
             }
         }
     }
@@ -112,15 +83,15 @@ func alignedSplit(_ total: Int, _ align: Int, _ parts: Int, _ w: Int) -> Range<I
 /// Multi-threaded path: for each (jc, pc) block the workers pack B together into one shared
 /// buffer, then split the ic loop, each packing only its own rows of A.
 func sharedPanelSGEMM(
-    _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ K: Int,
+    _ path: GEMMKernelPath, _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ K: Int,
     _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
     _ b: UnsafePointer<Float>, _ ldb: Int,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ workers: Int
 ) {
-    let shared = PackBufferPool.shared.take()
+    let shared = PackBufferPool.shared.take(for: path)
     defer { PackBufferPool.shared.give(shared) }
     let Bp = shared.b
-    let KC = GEMMBlocking.KC, NC = GEMMBlocking.NC
+    let KC = path.kc, NC = path.nc, MR = path.mr, NR = path.nr
     var jc = 0
     while jc < n {
         let nc = min(NC, n - jc)
@@ -140,8 +111,8 @@ func sharedPanelSGEMM(
             Parallel.forEach(parts: workers, threads: workers) { w in
                 let rows = alignedSplit(m, MR, workers, w)
                 if rows.isEmpty { return }
-                let mine = PackBufferPool.shared.take()
-                macroKernel(transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(Bp), mine.a,
+                let mine = PackBufferPool.shared.take(for: path)
+                macroKernel(path, transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(Bp), mine.a,
                             alpha, betaHere, c, ldc)
                 PackBufferPool.shared.give(mine)
             }
@@ -154,16 +125,16 @@ func sharedPanelSGEMM(
 /// The ic -> jr -> ir loops over rows `rows` of C for one packed KC x NC block of B.
 @inline(__always)
 func macroKernel(
-    _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>,
+    _ path: GEMMKernelPath, _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>,
     _ pc: Int, _ kc: Int, _ jc: Int, _ nc: Int,
     _ Bp: UnsafePointer<Float>, _ Ap: UnsafeMutablePointer<Float>,
     _ alpha: Float, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
 ) {
-    let MC = GEMMBlocking.MC
+    let MC = path.mc, MR = path.mr, NR = path.nr
     var ic = rows.lowerBound
     while ic < rows.upperBound {
         let mc = min(MC, rows.upperBound - ic)
-        packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, Ap)
+        packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, mr: MR, Ap)
         var jr = 0
         while jr < nc {
             let nr = min(NR, nc - jr)
@@ -174,9 +145,9 @@ func macroKernel(
                 let aPanel = UnsafePointer(Ap + ir * kc)
                 let cTile = c + (ic + ir) * ldc + jc + jr
                 if mr == MR && nr == NR {
-                    microkernel6x16(kc, aPanel, bPanel, cTile, ldc, alpha, beta)
+                    path.tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta)
                 } else {
-                    microkernelEdge(kc, mr, nr, aPanel, bPanel, cTile, ldc, alpha, beta)
+                    microkernelEdge(path, kc, mr, nr, aPanel, bPanel, cTile, ldc, alpha, beta)
                 }
                 ir += MR
             }
@@ -188,14 +159,14 @@ func macroKernel(
 
 /// One thread's product for rows `rows` and columns `cols` of C.
 func blockedSGEMM(
-    _ transA: Transpose, _ transB: Transpose, _ rows: Range<Int>, _ cols: Range<Int>, _ K: Int,
+    _ path: GEMMKernelPath, _ transA: Transpose, _ transB: Transpose, _ rows: Range<Int>, _ cols: Range<Int>, _ K: Int,
     _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
     _ b: UnsafePointer<Float>, _ ldb: Int,
     _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
 ) {
-    let buffers = PackBufferPool.shared.take()
+    let buffers = PackBufferPool.shared.take(for: path)
     defer { PackBufferPool.shared.give(buffers) }
-    let KC = GEMMBlocking.KC, NC = GEMMBlocking.NC
+    let KC = path.kc, NC = path.nc
     var jc = cols.lowerBound
     while jc < cols.upperBound {
         let nc = min(NC, cols.upperBound - jc)
@@ -203,7 +174,7 @@ func blockedSGEMM(
         while pc < K {
             let kc = min(KC, K - pc)
             packB(transB, b, ldb, pc: pc, jc: jc, kc: kc, nc: nc, buffers.b)
-            macroKernel(transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(buffers.b), buffers.a,
+            macroKernel(path, transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(buffers.b), buffers.a,
                         alpha, pc == 0 ? beta : 1, c, ldc)
             pc += KC
         }

@@ -1,12 +1,10 @@
-// The SGEMM microkernel: one MR x NR = 6 x 16 tile of C from packed panels (BLIS naming).
-// Contract: `a` holds kc columns of an MR-row panel (a[p*MR + r] = A(r, p)), `b` holds kc rows of
+// The AVX2 SGEMM microkernel: one MR x NR = 6 x 16 tile of C from packed panels (BLIS
+// naming), and the partial-tile wrapper every path uses. (The AVX-512 path's 28x16 tile is in
+// BrittleGEMMTile; which one runs is KernelPath.swift.) Contract: `a` holds kc columns of an MR-row panel (a[p*MR + r] = A(r, p)), `b` holds kc rows of
 // an NR-column panel (b[p*NR + j] = B(p, j)); the kernel computes C = alpha*A*B + beta*C on the
 // full tile, reading C only when beta != 0. Twelve SIMD8 accumulators stay in the 16 ymm
 // registers; each k step is 2 loads of B, 6 broadcasts of A and 12 FMAs (Zen 2: 2 FMA pipes).
 import CBrittleShims
-
-@usableFromInline let MR = 6
-@usableFromInline let NR = 16
 
 @inline(__always)
 func storeRow(
@@ -67,16 +65,20 @@ func microkernel6x16(
     storeRow(c + 5 * ldc, c50, c51, al, beta)
 }
 
-/// Partial tile (mr <= 6, nr <= 16): the full kernel into a scratch tile, then the valid part.
-/// Packed panels are zero-padded, so the scratch tile's extra rows and columns are simply dropped.
+/// Partial tile (mr <= MR, nr <= NR of `path`): the path's full kernel into a scratch tile,
+/// then the valid part. Packed panels are zero-padded, so the scratch tile's extra rows and
+/// columns are simply dropped. acc*1 is exact, so t*alpha + c*beta here rounds exactly as the
+/// full kernel's store does: edge and interior elements follow the same arithmetic.
 @inline(never)
 func microkernelEdge(
-    _ kc: Int, _ mr: Int, _ nr: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    _ path: GEMMKernelPath, _ kc: Int, _ mr: Int, _ nr: Int,
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
 ) {
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: MR * NR) { tile in
+    let NR = path.nr
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: path.mr * NR) { tile in
         let t = tile.baseAddress!
-        microkernel6x16(kc, a, b, t, NR, 1, 0)
+        path.tile(kc, a, b, t, NR, 1, 0)
         for i in 0..<mr {
             let ci = c + i * ldc
             let ti = t + i * NR
