@@ -7,8 +7,10 @@ public final class MaxPool2d: Layer {
     public let kernelSize: Int
     private var inputShape: [Int] = []
     private var argmax: [Int32] = []  // (N, C, Ho, Wo): flat index within the input plane
+    var winners: [UInt8] = []  // 2x2 windows (MaxPool2d+Window2.swift): 0-3, row-major in the window
 
     public init(_ kernelSize: Int) { self.kernelSize = kernelSize }
+    var inputShapeForBackward: [Int] { inputShape }
     public var summary: String { "MaxPool2d(\(kernelSize))" }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
@@ -17,6 +19,7 @@ public final class MaxPool2d: Layer {
         let N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3], k = kernelSize
         let Ho = H / k, Wo = W / k
         let planes = N * C
+        if k == 2 { return forward2x2(x, planes: planes, H: H, W: W) }
         if argmax.count != planes * Ho * Wo { argmax = [Int32](repeating: 0, count: planes * Ho * Wo) }
         return argmax.withUnsafeMutableBufferPointer { ab in
             let ap = ab.baseAddress!
@@ -50,6 +53,7 @@ public final class MaxPool2d: Layer {
 
     public func backward(_ dy: Tensor, _ options: Backprop) -> Tensor {
         guard options.inputGradient else { return noGradient }
+        if kernelSize == 2 { return backward2x2(dy) }
         let H = inputShape[2], W = inputShape[3]
         let planes = inputShape[0] * inputShape[1]
         let Po = dy.itemSize / inputShape[1]

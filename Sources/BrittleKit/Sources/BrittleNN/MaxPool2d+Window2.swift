@@ -1,0 +1,103 @@
+// MaxPool2d's fast path for 2x2 windows (every CNN in Brittle): eight windows at a time with
+// SIMD (the even and odd columns of two input rows), and the winner of each window kept as one
+// byte (0-3) instead of a flat Int32 index. The backward pass then writes each window's four
+// gradients directly (the gradient or zero), with no zero-fill and no scatter.
+// Same results as the general path bit for bit: candidates are compared in window order with a
+// strict >, starting from -infinity, so the first maximum wins ties and a NaN never wins.
+
+extension MaxPool2d {
+    func forward2x2(_ x: Tensor, planes: Int, H: Int, W: Int) -> Tensor {
+        let Ho = H / 2, Wo = W / 2, N = x.shape[0], C = x.shape[1]
+        if winners.count != planes * Ho * Wo { winners = [UInt8](repeating: 0, count: planes * Ho * Wo) }
+        return winners.withUnsafeMutableBufferPointer { wb in
+            let wp = wb.baseAddress!
+            return Tensor(shape: [N, C, Ho, Wo]) { yp, _ in
+                x.withUnsafePointer { xp in
+                    parallelItems(planes, itemSize: H * W) { range in
+                        for pl in range {
+                            for oh in 0..<Ho {
+                                let r0 = xp + pl * H * W + 2 * oh * W, r1 = r0 + W
+                                let out = yp + (pl * Ho + oh) * Wo, win = wp + (pl * Ho + oh) * Wo
+                                var ow = 0
+                                while ow < Wo {
+                                    let n = min(8, Wo - ow)
+                                    let top: SIMD16<Float>, bottom: SIMD16<Float>
+                                    if n == 8 {
+                                        top = UnsafeRawPointer(r0 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                                        bottom = UnsafeRawPointer(r1 + 2 * ow).loadUnaligned(as: SIMD16<Float>.self)
+                                    } else {
+                                        // The last windows of a row (7 per row of cnn-small's conv2).
+                                        var t = SIMD16<Float>(repeating: 0), u = t
+                                        withUnsafeMutableBytes(of: &t) { $0.baseAddress!.copyMemory(from: r0 + 2 * ow, byteCount: 8 * n) }
+                                        withUnsafeMutableBytes(of: &u) { $0.baseAddress!.copyMemory(from: r1 + 2 * ow, byteCount: 8 * n) }
+                                        top = t
+                                        bottom = u
+                                    }
+                                    let (best, code) = window2x2(top, bottom)
+                                    let bytes = SIMD8<UInt8>(truncatingIfNeeded: code)
+                                    if n == 8 {
+                                        UnsafeMutableRawPointer(out + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+                                        UnsafeMutableRawPointer(win + ow).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
+                                    } else {
+                                        withUnsafeBytes(of: best) { UnsafeMutableRawPointer(out + ow).copyMemory(from: $0.baseAddress!, byteCount: 4 * n) }
+                                        withUnsafeBytes(of: bytes) { UnsafeMutableRawPointer(win + ow).copyMemory(from: $0.baseAddress!, byteCount: n) }
+                                    }
+                                    ow += n
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Eight 2x2 windows from two rows of 16 values: the maxima and the winners' positions.
+    @inline(__always)
+    func window2x2(_ top: SIMD16<Float>, _ bottom: SIMD16<Float>) -> (SIMD8<Float>, SIMD8<Int32>) {
+        var best = SIMD8<Float>(repeating: -.infinity)
+        var code = SIMD8<Int32>()
+        @inline(__always) func consider(_ v: SIMD8<Float>, _ i: Int32) {
+            let m = v .> best
+            best.replace(with: v, where: m)
+            code.replace(with: i, where: m)
+        }
+        consider(top.evenHalf, 0)
+        consider(top.oddHalf, 1)
+        consider(bottom.evenHalf, 2)
+        consider(bottom.oddHalf, 3)
+        return (best, code)
+    }
+
+    func backward2x2(_ dy: Tensor) -> Tensor {
+        let shape = inputShapeForBackward
+        let H = shape[2], W = shape[3], Ho = H / 2, Wo = W / 2
+        let planes = shape[0] * shape[1]
+        return Tensor(shape: shape) { dxp, _ in
+            dy.withUnsafePointer { dyp in
+                winners.withUnsafeBufferPointer { wb in
+                    let wp = wb.baseAddress!
+                    parallelItems(planes, itemSize: H * W) { range in
+                        for pl in range {
+                            let plane = dxp + pl * H * W
+                            for oh in 0..<Ho {
+                                let r0 = plane + 2 * oh * W, r1 = r0 + W
+                                let g = dyp + (pl * Ho + oh) * Wo, win = wp + (pl * Ho + oh) * Wo
+                                for ow in 0..<Wo {
+                                    let c = win[ow], v = g[ow]
+                                    r0[2 * ow] = c == 0 ? v : 0
+                                    r0[2 * ow + 1] = c == 1 ? v : 0
+                                    r1[2 * ow] = c == 2 ? v : 0
+                                    r1[2 * ow + 1] = c == 3 ? v : 0
+                                }
+                                // Odd trailing column / row (floor mode): no window, zero gradient.
+                                if W % 2 == 1 { r0[W - 1] = 0; r1[W - 1] = 0 }
+                            }
+                            if H % 2 == 1 { (plane + (H - 1) * W).update(repeating: 0, count: W) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
