@@ -18,14 +18,28 @@ public final class ReLU: Layer {
         return out
     }
 
+    /// The forward pass of a producer that already applied max(., 0) to its output (Sequential
+    /// fuses Conv2d + ReLU): only keeps the output for the pullback.
+    func adoptOutput(_ output: Tensor) { y = output }
+
+    /// The last output (its positive entries are where the pullback passes the gradient).
+    var output: Tensor { y }
+
     public func backward(_ dy: Tensor, _ options: Backprop) -> Tensor {
         guard options.inputGradient else { return noGradient }
-        let n = dy.count
-        return Tensor(shape: dy.shape) { dxp, _ in
-            dy.withUnsafePointer { dyp in
-                y.withUnsafePointer { yp in
-                    parallelElements(n) { r in for i in r { dxp[i] = yp[i] > 0 ? dyp[i] : 0 } }
-                }
+        var dx = dy
+        backwardInPlace(&dx)
+        return dx
+    }
+
+    /// The pullback written over the incoming gradient (no new buffer when the caller holds the
+    /// only reference, as Sequential does).
+    func backwardInPlace(_ g: inout Tensor) {
+        let n = g.count
+        precondition(n == y.count, "\(summary): gradient shape \(g.shape) does not match the last output \(y.shape)")
+        g.withUnsafeMutablePointer { gp in
+            y.withUnsafePointer { yp in
+                parallelElements(n) { r in for i in r { gp[i] = yp[i] > 0 ? gp[i] : 0 } }
             }
         }
     }

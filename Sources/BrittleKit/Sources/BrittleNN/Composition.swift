@@ -10,19 +10,45 @@ public final class Sequential: Layer {
 
     public var summary: String { "Sequential(\(layers.count) layers)" }
 
+    /// A convolution followed by a ReLU runs as one pass: the convolution's output loop applies
+    /// max(., 0) and the ReLU only keeps that output for its pullback (same values, one pass over
+    /// the activations instead of two).
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         var h = x
-        for l in layers { h = l.forward(h, mode: mode) }
+        var i = 0
+        while i < layers.count {
+            if let conv = layers[i] as? Conv2d, i + 1 < layers.count, let relu = layers[i + 1] as? ReLU {
+                h = conv.forward(h, mode: mode, applyingReLU: true)
+                relu.adoptOutput(h)
+                i += 2
+            } else {
+                h = layers[i].forward(h, mode: mode)
+                i += 1
+            }
+        }
         return h
     }
 
     public func backward(_ dy: Tensor, _ options: Backprop) -> Tensor {
         var g = dy
+        var skipNext = false
         for (i, l) in layers.enumerated().reversed() {
             // Inner layers must propagate; only the first one may skip its input gradient.
             let o = Backprop(parameterGradients: options.parameterGradients,
                              inputGradient: i > 0 || options.inputGradient)
-            g = l.backward(g, o)
+            if skipNext {
+                skipNext = false
+            } else if let relu = l as? ReLU, o.inputGradient {
+                relu.backwardInPlace(&g)  // g is ours alone: no copy
+            } else if let pool = l as? MaxPool2d, i > 0, i - 1 > 0 || options.inputGradient, let relu = layers[i - 1] as? ReLU,
+                      let fused = pool.backward(g, throughReLUOutput: relu.output) {
+                // A ReLU before a 2x2 max pool: the pool's pullback applies the ReLU's mask at
+                // each window's winner, the only place the gradient is not zero.
+                g = fused
+                skipNext = true
+            } else {
+                g = l.backward(g, o)
+            }
         }
         return g
     }

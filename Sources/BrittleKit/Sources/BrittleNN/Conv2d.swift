@@ -116,7 +116,10 @@ public final class Conv2d: Layer {
         if parallel { Parallel.forEach(parts: chunks) { run($0) } } else { for k in 0..<chunks { run(k) } }
     }
 
-    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor { forward(x, mode: mode, applyingReLU: false) }
+
+    /// The forward pass, with max(., 0) applied to the output when `applyingReLU`.
+    func forward(_ x: Tensor, mode: Mode, applyingReLU relu: Bool) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == inChannels,
                      "\(summary): expected (N, \(inChannels), H, W) input, got \(x.shape)")
         input = x
@@ -138,7 +141,11 @@ public final class Conv2d: Layer {
                                 let src = planes + f * cP + (n - images.lowerBound) * P
                                 let dst = yp + (n * F + f) * P
                                 let bf = bp[f]
-                                for q in 0..<P { dst[q] = src[q] + bf }
+                                if relu {
+                                    for q in 0..<P { dst[q] = max(src[q] + bf, 0) }
+                                } else {
+                                    for q in 0..<P { dst[q] = src[q] + bf }
+                                }
                             }
                         }
                     }

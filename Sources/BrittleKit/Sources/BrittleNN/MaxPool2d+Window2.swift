@@ -69,22 +69,37 @@ extension MaxPool2d {
         return (best, code)
     }
 
-    func backward2x2(_ dy: Tensor) -> Tensor {
+    /// The pullback of ReLU then this pool in one pass, for 2x2 windows (nil otherwise): the
+    /// gradient goes to each window's winner where `reluOutput` (this pool's input) is positive.
+    func backward(_ dy: Tensor, throughReLUOutput reluOutput: Tensor) -> Tensor? {
+        guard kernelSize == 2, reluOutput.shape == inputShapeForBackward else { return nil }
+        return backward2x2(dy, mask: reluOutput)
+    }
+
+    func backward2x2(_ dy: Tensor, mask: Tensor? = nil) -> Tensor {
         let shape = inputShapeForBackward
         let H = shape[2], W = shape[3], Ho = H / 2, Wo = W / 2
         let planes = shape[0] * shape[1]
         return Tensor(shape: shape) { dxp, _ in
             dy.withUnsafePointer { dyp in
-                winners.withUnsafeBufferPointer { wb in
+                winners.withUnsafeBufferPointer { wb in (mask ?? noGradient).withUnsafePointer { mp in
                     let wp = wb.baseAddress!
+                    let maskPointer: UnsafePointer<Float>? = mask == nil ? nil : mp
                     parallelItems(planes, itemSize: H * W) { range in
                         for pl in range {
                             let plane = dxp + pl * H * W
                             for oh in 0..<Ho {
                                 let r0 = plane + 2 * oh * W, r1 = r0 + W
                                 let g = dyp + (pl * Ho + oh) * Wo, win = wp + (pl * Ho + oh) * Wo
+                                let m0 = maskPointer.map { $0 + pl * H * W + 2 * oh * W }
                                 for ow in 0..<Wo {
-                                    let c = win[ow], v = g[ow]
+                                    let c = win[ow]
+                                    var v = g[ow]
+                                    if let m0 {
+                                        // The winner's input, i.e. the ReLU's output there.
+                                        let x = c < 2 ? m0[2 * ow + Int(c)] : m0[W + 2 * ow + Int(c) - 2]
+                                        v = x > 0 ? v : 0
+                                    }
                                     r0[2 * ow] = c == 0 ? v : 0
                                     r0[2 * ow + 1] = c == 1 ? v : 0
                                     r1[2 * ow] = c == 2 ? v : 0
@@ -96,7 +111,7 @@ extension MaxPool2d {
                             if H % 2 == 1 { (plane + (H - 1) * W).update(repeating: 0, count: W) }
                         }
                     }
-                }
+                } }
             }
         }
     }
