@@ -1,8 +1,8 @@
 // `brittle-bench train`: images per second of a full training step (forward, backward, SGD
 // update) of a reference architecture, and the step's effective GFLOP/s (GEMM flops counted
 // by the kit) as a fraction of the GEMM speed measured in the same run on the step's largest
-// product and on 1024^3. Anchor for cnn-small, batch 128, 2 threads: PyTorch 2.15 CPU trains
-// it at about 2300 images/s on this machine kind (issue #2).
+// product and on 1024^3. For cnn-small, PyTorch CPU runs the same step in the same invocation
+// (PyTorchReference.swift) and the ratio is printed against the target (1.5x).
 import ArgumentParser
 import BrittleExperiments
 import BrittleGEMM
@@ -26,6 +26,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Worker threads.") var threads: Int = 2
     @Option(help: "Timed batches of steps; the best one counts.") var repeats: Int = 5
     @Option(help: "Training steps per timed batch.") var steps: Int = 40
+    @OptionGroup var torch: PyTorchOptions
 
     func validate() throws {
         guard batchSize >= 1, threads >= 1, repeats >= 1, steps >= 1 else {
@@ -36,6 +37,7 @@ struct TrainBench: ParsableCommand {
     func run() throws {
         Parallel.threads = threads
         ProgressBar.enabled = false
+        print(machineSummary())
         let data: LabeledDataset
         if let d = try? FashionMNIST.load(split: .train) {
             data = d
@@ -92,10 +94,19 @@ struct TrainBench: ParsableCommand {
             let g = 2 * Double(m * n * k) / t[i + 1] / 1e9
             print("  = \(fmt(100 * effective / g))% of the GEMM's \(fmt(g)) GFLOP/s on \(m)x\(n)x\(k) in this run")
         }
-        if arch == "cnn-small" && batchSize == 128 {
-            let anchor = 2300.0
-            print("vs PyTorch 2.15 CPU anchor (~\(Int(anchor)) images/s, 2 threads): \(fmt(imagesPerSecond / anchor, 2))x "
-                  + (imagesPerSecond >= anchor ? "(bar holds)" : "(bar does NOT hold)"))
+        guard arch == "cnn-small" else { return }
+        let (reference, why) = torch.reference()
+        guard let reference else {
+            print("PyTorch reference: none (\(why)); no verdict")
+            return
         }
+        let r = try reference.run("train", ["--threads", "\(threads)", "--batch-size", "\(batchSize)",
+                                            "--steps", "\(steps)", "--repeats", "\(repeats)"])
+        // Brittle again after PyTorch: a neighbour's load then meets both sides.
+        let again = interleavedBestTimes([bodies[0]], repeats: repeats, minBatch: 0.3)[0] / Double(steps)
+        let brittle = Double(batchSize) / min(stepSeconds, again)
+        let torchRate = r.json["images_per_second"] as? Double ?? .nan
+        print("Brittle \(fmt(brittle, 0)) images/s (best of two rounds) vs \(PyTorchReference.label(r.json)) "
+              + "\(fmt(torchRate, 0)) images/s, same step, same run: " + verdict(brittle, torchRate, target: 1.5))
     }
 }
