@@ -37,8 +37,8 @@ bin="$(locked swift build -c release --show-bin-path)" || { fail "swift build --
 lib="$bin/libBrittleKit.so"
 executables=(brittle brittle-bench)
 # Module manglings of the kit's Swift modules (length-prefixed names), plus the C shim's symbol.
-kit_modules=(11BrittleGEMM 15BrittleGEMMTile 17BrittleGEMMAVX512 9BrittleNN 9BrittleIO 14BrittlePlugins 18BrittleConformance 14BrittleArchive 15BrittleDatasets)
-kit_modules_re='11BrittleGEMM|15BrittleGEMMTile|17BrittleGEMMAVX512|9BrittleNN|9BrittleIO|14BrittlePlugins|18BrittleConformance|14BrittleArchive|15BrittleDatasets'
+kit_modules=(11BrittleGEMM 17BrittleGEMMAVX512 9BrittleNN 9BrittleIO 14BrittlePlugins 18BrittleConformance 14BrittleArchive 15BrittleDatasets)
+kit_modules_re='11BrittleGEMM|17BrittleGEMMAVX512|9BrittleNN|9BrittleIO|14BrittlePlugins|18BrittleConformance|14BrittleArchive|15BrittleDatasets'
 kit_pattern="$kit_modules_re|brittle_shims_version"
 
 echo "== (a) layout: one copy of the kit, in $lib"
@@ -96,9 +96,9 @@ done
 echo "== (b) GEMM codegen in libBrittleKit.so"
 if [[ -f "$lib" ]]; then
     # One pass over the disassembly: "<symbol>\t<instruction>" for every instruction of the GEMM
-    # modules (BrittleGEMM, BrittleGEMMTile, BrittleGEMMAVX512).
+    # modules (BrittleGEMM, BrittleGEMMAVX512).
     gemm_asm=$(objdump -d --no-show-raw-insn "$lib" | awk '
-        /^[0-9a-f]+ <.*>:$/ { sym = $2; gemm = (sym ~ /(11BrittleGEMM|15BrittleGEMMTile|17BrittleGEMMAVX512)/); next }
+        /^[0-9a-f]+ <.*>:$/ { sym = $2; gemm = (sym ~ /(11BrittleGEMM|17BrittleGEMMAVX512)/); next }
         gemm && /^ +[0-9a-f]+:/ { print sym "\t" $0 }')
     if [[ -z "$gemm_asm" ]]; then
         fail "no BrittleGEMM code found in the disassembly"

@@ -21,17 +21,17 @@ let avx512Flags: [SwiftSetting] = [
 let package = Package(
     name: "BrittleKit",
     products: [
-        .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleGEMMTile", "BrittleGEMMAVX512", "BrittleNN", "BrittleIO", "BrittlePlugins", "BrittleConformance", "BrittleArchive", "BrittleDatasets"]),
+        .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleGEMMAVX512", "BrittleNN", "BrittleIO", "BrittlePlugins", "BrittleConformance", "BrittleArchive", "BrittleDatasets"]),
     ],
     targets: [
         .target(name: "CBrittleShims", cSettings: [.unsafeFlags(["-O2", "-mavx2", "-mfma"])]),
         .systemLibrary(
             name: "CArchive", pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev", "libzstd-dev"])]),
-        // The 28x16 tile body (inlined into both BrittleGEMMAVX512 and BrittleGEMM's AVX2 copy).
-        .target(name: "BrittleGEMMTile", dependencies: ["CBrittleShims"], swiftSettings: computeFlags),
-        .target(name: "BrittleGEMMAVX512", dependencies: ["BrittleGEMMTile"], swiftSettings: avx512Flags),
-        .target(name: "BrittleGEMM", dependencies: ["CBrittleShims", "BrittleGEMMTile", "BrittleGEMMAVX512"],
+        // The AVX-512 microkernel: BrittleGEMM's Tile28x16.swift (symbolic link) compiled for
+        // AVX-512, plus its entry point. Part of the one product through BrittleGEMM.
+        .target(name: "BrittleGEMMAVX512", dependencies: ["CBrittleShims"], swiftSettings: avx512Flags),
+        .target(name: "BrittleGEMM", dependencies: ["CBrittleShims", "BrittleGEMMAVX512"],
                 swiftSettings: computeFlags),
         .target(name: "BrittleNN", dependencies: ["BrittleGEMM"], swiftSettings: computeFlags),
         .target(name: "BrittleIO", dependencies: ["BrittleNN", "CArchive"], swiftSettings: computeFlags),

@@ -13,12 +13,16 @@
 public enum GEMMBlocking {
     /// K block of every path on every CPU (the determinism invariant above). The KC x NR
     /// micro-panel of B is then 32 KiB (NR 16): the whole L1d of a Zen core, two thirds of
-    /// the 48 KiB L1d of recent Xeons. Measured here: 512 beat 384 and 640 on the AVX2 path.
+    /// the 48 KiB L1d of recent Xeons. Kept from the Zen 2 tuning of the 6x16 kernel: on this
+    /// Zen 3 VM, KC 256 and 384 were not consistently faster (single-thread 2048^3 and
+    /// 128x784x512 moved by less than the run-to-run noise of the shared machine).
     public static let KC = 512
 
     /// Share of the per-core L2 given to the packed MC x KC block of A (the rest holds the
-    /// streamed B micro-panels and C). Low et al. fill L2 up to the ways B and C need; half is
-    /// their usual outcome for 8- and 16-way L2s.
+    /// streamed B micro-panels, C and the other data of the core). Low et al.'s way-counting
+    /// would give A all ways but those of one B micro-panel and one spare (6 of 8 ways here,
+    /// MC 192); on this VM MC 192 was not faster than MC 126 from half of L2, which keeps
+    /// more slack for a noisy neighbour, so the model uses half.
     public static let l2Share = 0.5
     /// Share of the L3 given to the packed KC x NC block of B, which every thread reads (shared
     /// path) or one per thread (column path): a quarter leaves room for the other tenants of a

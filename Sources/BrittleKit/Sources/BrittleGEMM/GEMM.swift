@@ -3,7 +3,7 @@
 // this process (KernelPath.swift, Dispatch.swift; blocking in Blocking.swift).
 // Row-major. Threads split the larger of M and N; every element of C is reduced over K in the
 // same order whatever the split, so results are bit-identical for any thread count.
-// Not here: the kernels (Microkernel.swift, BrittleGEMMTile), packing (Packing.swift).
+// Not here: the kernels (Microkernel.swift, Tile28x16.swift), packing (Packing.swift).
 // Reference: Van Zee & van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
 // Functionality", ACM TOMS 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
 // Multiplication", 2008.
@@ -81,7 +81,10 @@ func alignedSplit(_ total: Int, _ align: Int, _ parts: Int, _ w: Int) -> Range<I
 }
 
 /// Multi-threaded path: for each (jc, pc) block the workers pack B together into one shared
-/// buffer, then split the ic loop, each packing only its own rows of A.
+/// buffer, then split the ic loop, each packing only its own rows of A. The rows are cut into
+/// a multiple of `workers` balanced blocks of at most MC rows, which the workers claim one at a
+/// time: on a shared VM a worker that loses its core for a while takes fewer blocks instead of
+/// holding the others at the barrier. Which worker computes a block never changes its sums.
 func sharedPanelSGEMM(
     _ path: GEMMKernelPath, _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ K: Int,
     _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
@@ -92,6 +95,7 @@ func sharedPanelSGEMM(
     defer { PackBufferPool.shared.give(shared) }
     let Bp = shared.b
     let KC = path.kc, NC = path.nc, MR = path.mr, NR = path.nr
+    let rowBlocks = workers * (((m + path.mc - 1) / path.mc + workers - 1) / workers)
     var jc = 0
     while jc < n {
         let nc = min(NC, n - jc)
@@ -100,7 +104,7 @@ func sharedPanelSGEMM(
             let kc = min(KC, K - pc)
             let betaHere: Float = pc == 0 ? beta : 1
             let panels = (nc + NR - 1) / NR
-            let packParts = min(workers, panels)
+            let packParts = min(panels, 4 * workers)
             Parallel.forEach(parts: packParts, threads: workers) { w in
                 let q = alignedSplit(nc, NR, packParts, w)
                 if !q.isEmpty {
@@ -108,8 +112,8 @@ func sharedPanelSGEMM(
                           Bp + q.lowerBound * kc)
                 }
             }
-            Parallel.forEach(parts: workers, threads: workers) { w in
-                let rows = alignedSplit(m, MR, workers, w)
+            Parallel.forEach(parts: rowBlocks, threads: workers) { w in
+                let rows = alignedSplit(m, MR, rowBlocks, w)
                 if rows.isEmpty { return }
                 let mine = PackBufferPool.shared.take(for: path)
                 macroKernel(path, transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(Bp), mine.a,
@@ -122,7 +126,8 @@ func sharedPanelSGEMM(
     }
 }
 
-/// The ic -> jr -> ir loops over rows `rows` of C for one packed KC x NC block of B.
+/// The ic -> jr -> ir loops over rows `rows` of C for one packed KC x NC block of B. The rows
+/// are cut into equal blocks of at most MC (128 rows with MC 126: 66 + 62, not 126 + 2).
 @inline(__always)
 func macroKernel(
     _ path: GEMMKernelPath, _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>,
@@ -130,10 +135,12 @@ func macroKernel(
     _ Bp: UnsafePointer<Float>, _ Ap: UnsafeMutablePointer<Float>,
     _ alpha: Float, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
 ) {
-    let MC = path.mc, MR = path.mr, NR = path.nr
-    var ic = rows.lowerBound
-    while ic < rows.upperBound {
-        let mc = min(MC, rows.upperBound - ic)
+    let MR = path.mr, NR = path.nr
+    let blocks = (rows.count + path.mc - 1) / path.mc
+    for block in 0..<blocks {
+        let part = alignedSplit(rows.count, MR, blocks, block)
+        let ic = rows.lowerBound + part.lowerBound, mc = part.count
+        if mc == 0 { continue }
         packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, mr: MR, Ap)
         var jr = 0
         while jr < nc {
@@ -153,7 +160,6 @@ func macroKernel(
             }
             jr += NR
         }
-        ic += MC
     }
 }
 

@@ -2,7 +2,6 @@
 // a product runs with, and the public description of that choice. Choosing a path for this
 // process (CPU, BRITTLE_ISA, overrides) is Dispatch.swift; the loops are GEMM.swift.
 import BrittleGEMMAVX512
-import BrittleGEMMTile
 
 /// The microkernels. `avx512TileOnAVX2` is a test path: the AVX-512 path's 28x16 tile body
 /// compiled for AVX2, so its packing, edges, blocking and threading run on any machine.

@@ -1,9 +1,10 @@
 // The AVX2 SGEMM microkernel: one MR x NR = 6 x 16 tile of C from packed panels (BLIS
-// naming), and the partial-tile wrapper every path uses. (The AVX-512 path's 28x16 tile is in
-// BrittleGEMMTile; which one runs is KernelPath.swift.) Contract: `a` holds kc columns of an MR-row panel (a[p*MR + r] = A(r, p)), `b` holds kc rows of
-// an NR-column panel (b[p*NR + j] = B(p, j)); the kernel computes C = alpha*A*B + beta*C on the
-// full tile, reading C only when beta != 0. Twelve SIMD8 accumulators stay in the 16 ymm
-// registers; each k step is 2 loads of B, 6 broadcasts of A and 12 FMAs (Zen 2: 2 FMA pipes).
+// naming), and the partial-tile wrapper every path uses. The AVX-512 path's 28x16 tile is
+// Tile28x16.swift; which one runs is KernelPath.swift.
+// Contract: `a` holds kc columns of an MR-row panel (a[p*MR + r] = A(r, p)), `b` holds kc rows
+// of an NR-column panel (b[p*NR + j] = B(p, j)); the kernel computes C = alpha*A*B + beta*C on
+// the full tile, reading C only when beta != 0. Six SIMD16 accumulators (twelve ymm) stay in
+// the 16 ymm registers; each k step is 2 loads of B, 6 broadcasts of A and 12 FMAs.
 import CBrittleShims
 
 @inline(__always)

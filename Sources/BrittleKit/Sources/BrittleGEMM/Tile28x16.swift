@@ -1,8 +1,12 @@
-// The body of the 28x16 SGEMM tile, written once and compiled twice: the AVX-512 path's
-// entry point (BrittleGEMMAVX512, zmm codegen) and an AVX2 instantiation in BrittleGEMM
-// (`avx512-tile-on-avx2`, ymm codegen) both inline it, so the logic the AVX-512 machines run is
-// the logic the tests run on any AVX2 machine. Only the kernel body lives here: no state, no
-// dispatch, no packing (BrittleGEMM owns those).
+// The body of the 28x16 SGEMM tile, written once and compiled into two modules: this file is
+// part of BrittleGEMM (AVX2 flags: the `avx512-tile-on-avx2` test path, ymm codegen) and, via
+// the symbolic link Sources/BrittleGEMMAVX512/Tile28x16.swift, of BrittleGEMMAVX512 (AVX-512
+// flags: the real path, zmm codegen). So the logic the AVX-512 machines run is the logic the
+// tests run on any AVX2 machine. A shared source file rather than an @inlinable function in a
+// third module: an incremental build did not recompile the inlining module after the
+// @inlinable body changed (a planted bug went unnoticed until a clean build). Only the kernel
+// body lives here: internal functions, no state, no globals (the AVX-512 module must not run
+// anything at load time), no dispatch, no packing.
 //
 // Contract (as the 6x16 kernel's, BLIS naming): `a` holds kc columns of a 28-row panel
 // (a[p*28 + r] = A(r, p)), `b` holds kc rows of a 16-column panel (b[p*16 + j] = B(p, j));
@@ -16,8 +20,8 @@
 import CBrittleShims
 
 /// Stores one 16-float row: acc*alpha, or acc*alpha + old*beta (separate multiply and add).
-@inlinable @inline(__always)
-public func storeRow16(
+@inline(__always)
+func storeRow16(
     _ c: UnsafeMutablePointer<Float>, _ acc: SIMD16<Float>, _ alpha: Float, _ beta: Float
 ) {
     let raw = UnsafeMutableRawPointer(c)
@@ -31,8 +35,8 @@ public func storeRow16(
 }
 
 /// The full 28x16 tile; C rows are `ldc` floats apart.
-@inlinable @inline(__always)
-public func tile28x16(
+@inline(__always)
+func tile28x16(
     _ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ alpha: Float, _ beta: Float
 ) {

@@ -1,0 +1,1 @@
+../BrittleGEMM/Tile28x16.swift
