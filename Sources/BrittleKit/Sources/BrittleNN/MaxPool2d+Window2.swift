@@ -92,18 +92,24 @@ extension MaxPool2d {
                                 let r0 = plane + 2 * oh * W, r1 = r0 + W
                                 let g = dyp + (pl * Ho + oh) * Wo, win = wp + (pl * Ho + oh) * Wo
                                 let m0 = maskPointer.map { $0 + pl * H * W + 2 * oh * W }
-                                for ow in 0..<Wo {
-                                    let c = win[ow]
-                                    var v = g[ow]
-                                    if let m0 {
-                                        // The winner's input, i.e. the ReLU's output there.
-                                        let x = c < 2 ? m0[2 * ow + Int(c)] : m0[W + 2 * ow + Int(c) - 2]
-                                        v = x > 0 ? v : 0
+                                if let m0 {
+                                    let m1 = m0 + W
+                                    for ow in 0..<Wo {
+                                        // Fused: the ReLU's output (this pool's input) must be positive too.
+                                        let c = win[ow], v = g[ow]
+                                        r0[2 * ow] = keep(v, c == 0, m0[2 * ow] > 0)
+                                        r0[2 * ow + 1] = keep(v, c == 1, m0[2 * ow + 1] > 0)
+                                        r1[2 * ow] = keep(v, c == 2, m1[2 * ow] > 0)
+                                        r1[2 * ow + 1] = keep(v, c == 3, m1[2 * ow + 1] > 0)
                                     }
-                                    r0[2 * ow] = c == 0 ? v : 0
-                                    r0[2 * ow + 1] = c == 1 ? v : 0
-                                    r1[2 * ow] = c == 2 ? v : 0
-                                    r1[2 * ow + 1] = c == 3 ? v : 0
+                                } else {
+                                    for ow in 0..<Wo {
+                                        let c = win[ow], v = g[ow]
+                                        r0[2 * ow] = keep(v, c == 0, true)
+                                        r0[2 * ow + 1] = keep(v, c == 1, true)
+                                        r1[2 * ow] = keep(v, c == 2, true)
+                                        r1[2 * ow + 1] = keep(v, c == 3, true)
+                                    }
                                 }
                                 // Odd trailing column / row (floor mode): no window, zero gradient.
                                 if W % 2 == 1 { r0[W - 1] = 0; r1[W - 1] = 0 }
@@ -115,4 +121,12 @@ extension MaxPool2d {
             }
         }
     }
+}
+
+/// `v` where both conditions hold, else +0, without a branch (the winners are data: a branch
+/// per window position mispredicts about every other time).
+@inline(__always)
+private func keep(_ v: Float, _ a: Bool, _ b: Bool) -> Float {
+    let both = UInt32(truncatingIfNeeded: (a ? 1 : 0) & (b ? 1 : 0))
+    return Float(bitPattern: v.bitPattern & (0 &- both))
 }
