@@ -141,7 +141,7 @@ final class GEMMTests: XCTestCase {
         check(GEMMCase(transA: .transposed, m: 300, n: 200, k: 600, beta: 1, seed: 8))
     }
 
-    /// Too few rows to share: workers take disjoint column blocks.
+    /// Few rows: workers take disjoint column blocks, sharing one packed A when m <= 256.
     func testThreadedColumnSplitPath() {
         for (ta, tb) in transposes {
             check(GEMMCase(transA: ta, transB: tb, m: 20, n: 700, k: 300, padA: 3, padB: 5, padC: 7))
@@ -150,6 +150,8 @@ final class GEMMTests: XCTestCase {
         check(GEMMCase(transB: .transposed, m: 20, n: 700, k: 300, beta: 1, seed: 10))
         // N not a multiple of NR, K past KC: uneven column blocks over two K blocks.
         check(GEMMCase(m: 7, n: 333, k: GEMMBlocking.KC + 1, beta: 0.25, padB: 1, padC: 1))
+        // Few rows and too few column panels to split by columns: workers still take columns.
+        check(GEMMCase(transB: .transposed, m: 20, n: 30, k: 400, alpha: 0.5, beta: 0.25, padA: 1, padC: 2))
         // The 28-row tile's shared-panel threshold (2 * 4 * 28 rows) and uneven row splits.
         check(GEMMCase(transA: .transposed, m: 229, n: 45, k: 80, alpha: 2, beta: 0.5, padC: 1),
               threads: [2, 3, 5])

@@ -52,12 +52,15 @@ public func sgemm(
     let workers = flops < 2e5 ? 1 : t
     let mPanels = (m + MR - 1) / MR, nPanels = (n + NR - 1) / NR
     // Wide or short products: workers take disjoint column blocks and pack their own B columns
-    // (no B is packed twice) plus the small A, in one dispatch. Tall products: B is packed once
-    // per block by all workers, then the ic loop is split. Measured on 128x784x512 and
-    // 128x128x784: 190 and 157 GFLOP/s split by columns vs 178 and 147 with a shared B.
+    // (no B is packed twice); a short A (m <= 256) is packed once per K block by all workers
+    // together (sharedASGEMM). Tall products: B is packed once per block by all workers, then
+    // the ic loop is split. Measured on the Zen 2 VM, 128x784x512 and 128x128x784: 190 and
+    // 157 GFLOP/s split by columns vs 178 and 147 with a shared B.
     let byColumns = nPanels >= 2 * workers && (nPanels * NR >= mPanels * MR || m <= 256)
     if workers == 1 {
         blockedSGEMM(path, transA, transB, 0..<m, 0..<n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    } else if byColumns && m <= 256 {
+        sharedASGEMM(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
     } else if !byColumns && m >= workers * 4 * MR {
         sharedPanelSGEMM(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, workers)
     } else {
@@ -117,7 +120,7 @@ func sharedPanelSGEMM(
                 if rows.isEmpty { return }
                 let mine = PackBufferPool.shared.take(for: path)
                 macroKernel(path, transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(Bp), mine.a,
-                            alpha, betaHere, c, ldc)
+                            alpha, betaHere, c, ldc, packedA: nil)
                 PackBufferPool.shared.give(mine)
             }
             pc += KC
@@ -127,13 +130,15 @@ func sharedPanelSGEMM(
 }
 
 /// The ic -> jr -> ir loops over rows `rows` of C for one packed KC x NC block of B. The rows
-/// are cut into equal blocks of at most MC (128 rows with MC 126: 66 + 62, not 126 + 2).
+/// are cut into equal blocks of at most MC (128 rows with MC 126: 66 + 62, not 126 + 2), each
+/// packed into `Ap`, unless `packedA` already holds all rows packed (row r at r * kc).
 @inline(__always)
 func macroKernel(
     _ path: GEMMKernelPath, _ transA: Transpose, _ a: UnsafePointer<Float>, _ lda: Int, _ rows: Range<Int>,
     _ pc: Int, _ kc: Int, _ jc: Int, _ nc: Int,
     _ Bp: UnsafePointer<Float>, _ Ap: UnsafeMutablePointer<Float>,
-    _ alpha: Float, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    _ alpha: Float, _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    packedA: UnsafePointer<Float>?
 ) {
     let MR = path.mr, NR = path.nr
     let blocks = (rows.count + path.mc - 1) / path.mc
@@ -141,7 +146,13 @@ func macroKernel(
         let part = alignedSplit(rows.count, MR, blocks, block)
         let ic = rows.lowerBound + part.lowerBound, mc = part.count
         if mc == 0 { continue }
-        packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, mr: MR, Ap)
+        let aBlock: UnsafePointer<Float>
+        if let packedA {
+            aBlock = packedA + ic * kc
+        } else {
+            packA(transA, a, lda, ic: ic, pc: pc, mc: mc, kc: kc, mr: MR, Ap)
+            aBlock = UnsafePointer(Ap)
+        }
         var jr = 0
         while jr < nc {
             let nr = min(NR, nc - jr)
@@ -149,7 +160,7 @@ func macroKernel(
             var ir = 0
             while ir < mc {
                 let mr = min(MR, mc - ir)
-                let aPanel = UnsafePointer(Ap + ir * kc)
+                let aPanel = aBlock + ir * kc
                 let cTile = c + (ic + ir) * ldc + jc + jr
                 if mr == MR && nr == NR {
                     path.tile(kc, aPanel, bPanel, cTile, ldc, alpha, beta)
@@ -181,10 +192,55 @@ func blockedSGEMM(
             let kc = min(KC, K - pc)
             packB(transB, b, ldb, pc: pc, jc: jc, kc: kc, nc: nc, buffers.b)
             macroKernel(path, transA, a, lda, rows, pc, kc, jc, nc, UnsafePointer(buffers.b), buffers.a,
-                        alpha, pc == 0 ? beta : 1, c, ldc)
+                        alpha, pc == 0 ? beta : 1, c, ldc, packedA: nil)
             pc += KC
         }
         jc += NC
+    }
+}
+
+/// Multi-threaded path for short, wide products (m <= 256): for each K block the workers pack
+/// all of A together into one shared buffer (instead of each packing all of it), then each
+/// takes its block of columns and packs only its own columns of B. Per element of C the K
+/// blocks still come in order, with beta on the first: the same sums as every other path.
+func sharedASGEMM(
+    _ path: GEMMKernelPath, _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ K: Int,
+    _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+    _ b: UnsafePointer<Float>, _ ldb: Int,
+    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, _ workers: Int
+) {
+    let MR = path.mr, NR = path.nr, KC = path.kc, NC = path.nc
+    let rowPanels = (m + MR - 1) / MR
+    let shared = PackBufferPool.shared.take(for: path, aRows: rowPanels * MR)
+    defer { PackBufferPool.shared.give(shared) }
+    let Ap = shared.a
+    let parts = min(workers, (n + NR - 1) / NR), aParts = min(workers, rowPanels)
+    var pc = 0
+    while pc < K {
+        let kc = min(KC, K - pc)
+        let betaHere: Float = pc == 0 ? beta : 1
+        Parallel.forEach(parts: aParts, threads: workers) { w in
+            let rows = alignedSplit(m, MR, aParts, w)
+            if !rows.isEmpty {
+                packA(transA, a, lda, ic: rows.lowerBound, pc: pc, mc: rows.count, kc: kc, mr: MR,
+                      Ap + rows.lowerBound * kc)
+            }
+        }
+        Parallel.forEach(parts: parts, threads: workers) { w in
+            let cols = alignedSplit(n, NR, parts, w)
+            if cols.isEmpty { return }
+            let mine = PackBufferPool.shared.take(for: path)
+            var jc = cols.lowerBound
+            while jc < cols.upperBound {
+                let nc = min(NC, cols.upperBound - jc)
+                packB(transB, b, ldb, pc: pc, jc: jc, kc: kc, nc: nc, mine.b)
+                macroKernel(path, transA, a, lda, 0..<m, pc, kc, jc, nc, UnsafePointer(mine.b), mine.a,
+                            alpha, betaHere, c, ldc, packedA: UnsafePointer(Ap))
+                jc += NC
+            }
+            PackBufferPool.shared.give(mine)
+        }
+        pc += KC
     }
 }
 

@@ -36,9 +36,10 @@ final class PackBufferPool: @unchecked Sendable {
     private var free: [PackBuffers] = []
     private let lock = NSLock()
     static let shared = PackBufferPool()
-    /// Buffers holding at least an MC x KC block of A and a KC x NC block of B of `path`.
-    func take(for path: GEMMKernelPath) -> PackBuffers {
-        let needA = path.mc * path.kc, needB = path.kc * path.nc
+    /// Buffers holding at least an MC x KC (or `aRows` x KC) block of A and a KC x NC block
+    /// of B of `path`.
+    func take(for path: GEMMKernelPath, aRows: Int = 0) -> PackBuffers {
+        let needA = max(path.mc, aRows) * path.kc, needB = path.kc * path.nc
         lock.lock(); defer { lock.unlock() }
         while let b = free.popLast() {
             if b.aCount >= needA && b.bCount >= needB { return b }
