@@ -68,12 +68,13 @@ public final class SGD {
     public func step(_ parameters: [Parameter], learningRate lr: Float) {
         for p in parameters {
             let key = ObjectIdentifier(p)
-            var v = velocity[key] ?? [Float](repeating: 0, count: p.value.count)
+            if velocity[key] == nil { velocity[key] = [Float](repeating: 0, count: p.value.count) }
             let wd = p.decays ? weightDecay : 0
             let mu = momentum, nest = nesterov, n = p.value.count
             p.value.withUnsafeMutablePointer { w in
                 p.gradient.withUnsafePointer { g in
-                    v.withUnsafeMutableBufferPointer { vb in
+                    // In place in the dictionary's storage (a local copy would be copied on write).
+                    velocity[key]!.withUnsafeMutableBufferPointer { vb in
                         let vp = vb.baseAddress!
                         for i in 0..<n {
                             let d = g[i] + wd * w[i]
@@ -83,7 +84,6 @@ public final class SGD {
                     }
                 }
             }
-            velocity[key] = v
         }
     }
 }
