@@ -34,7 +34,9 @@ extension MaxPool2d {
                                         bottom = u
                                     }
                                     let (best, code) = window2x2(top, bottom)
-                                    let bytes = SIMD8<UInt8>(truncatingIfNeeded: code)
+                                    // Bit 2: the maximum is positive (a ReLU before this pool passed it).
+                                    let positive = SIMD8<Int32>(repeating: 4) & SIMD8<Int32>(repeating: 0).replacing(with: -1, where: best .> 0)
+                                    let bytes = SIMD8<UInt8>(truncatingIfNeeded: code | positive)
                                     if n == 8 {
                                         UnsafeMutableRawPointer(out + ow).storeBytes(of: best, as: SIMD8<Float>.self)
                                         UnsafeMutableRawPointer(win + ow).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
@@ -70,49 +72,45 @@ extension MaxPool2d {
     }
 
     /// The pullback of ReLU then this pool in one pass, for 2x2 windows (nil otherwise): the
-    /// gradient goes to each window's winner where `reluOutput` (this pool's input) is positive.
+    /// gradient goes to each window's winner where `reluOutput` (this pool's input) is positive,
+    /// i.e. where the window's maximum is positive, which the forward pass recorded.
     func backward(_ dy: Tensor, throughReLUOutput reluOutput: Tensor) -> Tensor? {
         guard kernelSize == 2, reluOutput.shape == inputShapeForBackward else { return nil }
-        return backward2x2(dy, mask: reluOutput)
+        return backward2x2(dy, throughReLU: true)
     }
 
-    func backward2x2(_ dy: Tensor, mask: Tensor? = nil) -> Tensor {
+    func backward2x2(_ dy: Tensor, throughReLU: Bool = false) -> Tensor {
         let shape = inputShapeForBackward
         let H = shape[2], W = shape[3], Ho = H / 2, Wo = W / 2
         let planes = shape[0] * shape[1]
+        // masks[4 * code + k]: all ones where window position k receives the gradient.
+        let masks: [UInt32] = (0..<32).map { i in
+            let code = i / 4, k = i % 4
+            return code & 3 == k && (!throughReLU || code & 4 != 0) ? ~0 : 0
+        }
         return Tensor(shape: shape) { dxp, _ in
             dy.withUnsafePointer { dyp in
-                winners.withUnsafeBufferPointer { wb in (mask ?? noGradient).withUnsafePointer { mp in
-                    let wp = wb.baseAddress!
-                    let maskPointer: UnsafePointer<Float>? = mask == nil ? nil : mp
+                winners.withUnsafeBufferPointer { wb in masks.withUnsafeBufferPointer { mb in
+                    let wp = wb.baseAddress!, m = mb.baseAddress!
                     parallelItems(planes, itemSize: H * W) { range in
                         for pl in range {
                             let plane = dxp + pl * H * W
                             for oh in 0..<Ho {
-                                let r0 = plane + 2 * oh * W, r1 = r0 + W
-                                let g = dyp + (pl * Ho + oh) * Wo, win = wp + (pl * Ho + oh) * Wo
-                                let m0 = maskPointer.map { $0 + pl * H * W + 2 * oh * W }
-                                if let m0 {
-                                    let m1 = m0 + W
-                                    for ow in 0..<Wo {
-                                        // Fused: the ReLU's output (this pool's input) must be positive too.
-                                        let c = win[ow], v = g[ow]
-                                        r0[2 * ow] = keep(v, c == 0, m0[2 * ow] > 0)
-                                        r0[2 * ow + 1] = keep(v, c == 1, m0[2 * ow + 1] > 0)
-                                        r1[2 * ow] = keep(v, c == 2, m1[2 * ow] > 0)
-                                        r1[2 * ow + 1] = keep(v, c == 3, m1[2 * ow + 1] > 0)
-                                    }
-                                } else {
-                                    for ow in 0..<Wo {
-                                        let c = win[ow], v = g[ow]
-                                        r0[2 * ow] = keep(v, c == 0, true)
-                                        r0[2 * ow + 1] = keep(v, c == 1, true)
-                                        r1[2 * ow] = keep(v, c == 2, true)
-                                        r1[2 * ow + 1] = keep(v, c == 3, true)
-                                    }
+                                let r0 = UnsafeMutableRawPointer(plane + 2 * oh * W), r1 = r0 + 4 * W
+                                let g = UnsafeRawPointer(dyp + (pl * Ho + oh) * Wo), win = wp + (pl * Ho + oh) * Wo
+                                for ow in 0..<Wo {
+                                    // Branchless: the winners are data, a branch would mispredict.
+                                    let v = g.load(fromByteOffset: 4 * ow, as: UInt32.self), k = m + 4 * Int(win[ow])
+                                    r0.storeBytes(of: v & k[0], toByteOffset: 8 * ow, as: UInt32.self)
+                                    r0.storeBytes(of: v & k[1], toByteOffset: 8 * ow + 4, as: UInt32.self)
+                                    r1.storeBytes(of: v & k[2], toByteOffset: 8 * ow, as: UInt32.self)
+                                    r1.storeBytes(of: v & k[3], toByteOffset: 8 * ow + 4, as: UInt32.self)
                                 }
-                                // Odd trailing column / row (floor mode): no window, zero gradient.
-                                if W % 2 == 1 { r0[W - 1] = 0; r1[W - 1] = 0 }
+                                // Odd trailing column (floor mode): no window, zero gradient.
+                                if W % 2 == 1 {
+                                    r0.storeBytes(of: 0, toByteOffset: 4 * (W - 1), as: UInt32.self)
+                                    r1.storeBytes(of: 0, toByteOffset: 4 * (W - 1), as: UInt32.self)
+                                }
                             }
                             if H % 2 == 1 { (plane + (H - 1) * W).update(repeating: 0, count: W) }
                         }
@@ -121,12 +119,4 @@ extension MaxPool2d {
             }
         }
     }
-}
-
-/// `v` where both conditions hold, else +0, without a branch (the winners are data: a branch
-/// per window position mispredicts about every other time).
-@inline(__always)
-private func keep(_ v: Float, _ a: Bool, _ b: Bool) -> Float {
-    let both = UInt32(truncatingIfNeeded: (a ? 1 : 0) & (b ? 1 : 0))
-    return Float(bitPattern: v.bitPattern & (0 &- both))
 }
