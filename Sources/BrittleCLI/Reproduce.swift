@@ -16,7 +16,7 @@ struct Reproduce: ParsableCommand {
             EXPERIMENT is robust-features (Figure 2: D, adversarial training, D_R, D_NR, D_sub), \
             non-robust-features (Table 1: D_rand, D_det, D_sub and controls), transfer (Figure 3), or all.
             Presets: smoke (every stage, tiny, under a minute; its figures mean nothing), quick \
-            (Fashion-MNIST, about 20 minutes on 2 cores), paper (all 60k images, 1000 inversion steps, \
+            (Fashion-MNIST, 18-26 minutes on 2 cores, depending on the CPU), paper (all 60k images, 1000 inversion steps, \
             the D_det budget sweep, 2 seeds; hours). Override any setting with --set key=value or a JSON \
             --config file; `--show-config` prints them all.
             Stages are cached in OUT/stages by a hash of their configuration: rerunning skips what is \

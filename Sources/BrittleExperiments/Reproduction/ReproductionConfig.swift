@@ -93,7 +93,7 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         c.preset = name
         switch name {
         case "quick":
-            // Fashion-MNIST in about 20 minutes on 2 cores: the robust model sees a quarter of D,
+            // Fashion-MNIST in 18-26 minutes on 2 cores (measured on two VMs): the robust model sees a quarter of D,
             // the constructed sets have N = 2,000 images, inversion runs 200 steps (the fixed
             // step's plateau), robust accuracy on 1,000 test images.
             c.standardEpochs = 5

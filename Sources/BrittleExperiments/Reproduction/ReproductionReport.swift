@@ -271,7 +271,7 @@ extension ReproductionReport {
         }
         if r.config.preset == "quick" {
             notes.append("The quick preset trains the robust model on \(r.config.robustTrainLimit.map(String.init) ?? "all") images and builds N = \(r.config.setSize) images per set with \(r.config.inversionIterations) inversion steps "
-                         + "(the reference: robust model on all 60,000, N = 5,000, 300 steps) to finish in 20 minutes; `--preset paper` runs the full protocol with 2 seeds.")
+                         + "(the reference: robust model on all 60,000, N = 5,000, 300 steps) to run in well under an hour on 2 cores; `--preset paper` runs the full protocol with 2 seeds.")
         }
         return notes
     }
