@@ -41,18 +41,10 @@ struct AttackBench: ParsableCommand {
         let ips = Double(batchSize) / t[0]
         print("\(attack) (\(steps) steps, eps \(epsilon)) on \(arch), batch \(batchSize), \(threads) threads: \(fmt(t[0] * 1e3, 1)) ms per batch = \(fmt(ips, 0)) images/s")
         guard attack == "pgd-linf" && arch == "cnn-small" else { return }
-        let (reference, why) = torch.reference()
-        guard let reference else {
-            print("PyTorch reference: none (\(why)); no verdict")
-            return
+        try torch.compare("attack", ["--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)",
+                                     "--epsilon", "\(epsilon)", "--repeats", "\(repeats)", "--min-batch", "1.0"],
+                          images: batchSize, brittleSeconds: t[0], what: "same attack loop", target: 1.5) {
+            interleavedBestTimes([body], repeats: repeats, minBatch: 1.0)[0]
         }
-        let r = try reference.run("attack", ["--threads", "\(threads)", "--batch-size", "\(batchSize)",
-                                             "--steps", "\(steps)", "--epsilon", "\(epsilon)", "--repeats", "\(repeats)",
-                                             "--min-batch", "1.0"])
-        let again = interleavedBestTimes([body], repeats: repeats, minBatch: 1.0)[0]
-        let brittle = Double(batchSize) / min(t[0], again)
-        let torchRate = r.json["images_per_second"] as? Double ?? .nan
-        print("Brittle \(fmt(brittle, 0)) images/s (best of two rounds) vs \(PyTorchReference.label(r.json)) "
-              + "\(fmt(torchRate, 0)) images/s, same attack loop, same run: " + verdict(brittle, torchRate, target: 1.5))
     }
 }

@@ -46,17 +46,10 @@ struct InvertBench: ParsableCommand {
         let ips = Double(batchSize) / perStep
         print("invert-representation on cnn-small, batch \(batchSize), \(steps) steps, \(threads) threads: "
               + "\(fmt(perStep * 1e3, 1)) ms per step = \(fmt(ips, 0)) images/s")
-        let (reference, why) = torch.reference()
-        guard let reference else {
-            print("PyTorch reference: none (\(why)); no verdict")
-            return
+        try torch.compare("invert", ["--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)",
+                                     "--repeats", "\(repeats)", "--min-batch", "1.0"],
+                          images: batchSize, brittleSeconds: perStep, what: "same inversion loop", target: 1.5) {
+            interleavedBestTimes([body], repeats: repeats, minBatch: 1.0)[0] / Double(steps)
         }
-        let r = try reference.run("invert", ["--threads", "\(threads)", "--batch-size", "\(batchSize)",
-                                             "--steps", "\(steps)", "--repeats", "\(repeats)", "--min-batch", "1.0"])
-        let again = interleavedBestTimes([body], repeats: repeats, minBatch: 1.0)[0] / Double(steps)
-        let brittle = Double(batchSize) / min(perStep, again)
-        let torchRate = r.json["images_per_second"] as? Double ?? .nan
-        print("Brittle \(fmt(brittle, 0)) images/s (best of two rounds) vs \(PyTorchReference.label(r.json)) "
-              + "\(fmt(torchRate, 0)) images/s, same inversion loop, same run: " + verdict(brittle, torchRate, target: 1.5))
     }
 }

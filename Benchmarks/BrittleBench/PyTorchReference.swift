@@ -15,6 +15,23 @@ struct PyTorchOptions: ParsableArguments {
     @Flag(help: "Skip the PyTorch reference.")
     var noTorch = false
 
+    /// The comparison every images/s benchmark prints: runs `bench.py MODE ARGUMENTS`, then
+    /// Brittle's measurement again (`again`: seconds per `images` images) so that a neighbour's
+    /// load meets both sides, and prints the better Brittle round, PyTorch's rate and the verdict.
+    func compare(_ mode: String, _ arguments: [String], images: Int, brittleSeconds: Double,
+                 what: String, target: Double, again: () -> Double) throws {
+        let (reference, why) = self.reference()
+        guard let reference else {
+            print("PyTorch reference: none (\(why)); no verdict")
+            return
+        }
+        let r = try reference.run(mode, arguments)
+        let brittle = Double(images) / min(brittleSeconds, again())
+        let torchRate = r.json["images_per_second"] as? Double ?? .nan
+        print("Brittle \(fmt(brittle, 0)) images/s (best of two rounds) vs \(PyTorchReference.label(r.json)) "
+              + "\(fmt(torchRate, 0)) images/s, \(what), same run: " + verdict(brittle, torchRate, target: target))
+    }
+
     /// The reference, or nil with the reason it is not available.
     func reference() -> (PyTorchReference?, String) {
         if noTorch { return (nil, "--no-torch") }

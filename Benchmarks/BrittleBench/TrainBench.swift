@@ -95,18 +95,10 @@ struct TrainBench: ParsableCommand {
             print("  = \(fmt(100 * effective / g))% of the GEMM's \(fmt(g)) GFLOP/s on \(m)x\(n)x\(k) in this run")
         }
         guard arch == "cnn-small" else { return }
-        let (reference, why) = torch.reference()
-        guard let reference else {
-            print("PyTorch reference: none (\(why)); no verdict")
-            return
+        try torch.compare("train", ["--threads", "\(threads)", "--batch-size", "\(batchSize)", "--steps", "\(steps)",
+                                    "--repeats", "\(repeats)"],
+                          images: batchSize, brittleSeconds: stepSeconds, what: "same step", target: 1.5) {
+            interleavedBestTimes([bodies[0]], repeats: repeats, minBatch: 0.3)[0] / Double(steps)
         }
-        let r = try reference.run("train", ["--threads", "\(threads)", "--batch-size", "\(batchSize)",
-                                            "--steps", "\(steps)", "--repeats", "\(repeats)"])
-        // Brittle again after PyTorch: a neighbour's load then meets both sides.
-        let again = interleavedBestTimes([bodies[0]], repeats: repeats, minBatch: 0.3)[0] / Double(steps)
-        let brittle = Double(batchSize) / min(stepSeconds, again)
-        let torchRate = r.json["images_per_second"] as? Double ?? .nan
-        print("Brittle \(fmt(brittle, 0)) images/s (best of two rounds) vs \(PyTorchReference.label(r.json)) "
-              + "\(fmt(torchRate, 0)) images/s, same step, same run: " + verdict(brittle, torchRate, target: 1.5))
     }
 }

@@ -75,12 +75,12 @@ extension MaxPool2d {
     /// gradient goes to each window's winner where `reluOutput` (this pool's input) is positive,
     /// i.e. where the window's maximum is positive, which the forward pass recorded.
     func backward(_ dy: Tensor, throughReLUOutput reluOutput: Tensor) -> Tensor? {
-        guard kernelSize == 2, reluOutput.shape == inputShapeForBackward else { return nil }
+        guard kernelSize == 2, reluOutput.shape == inputShape else { return nil }
         return backward2x2(dy, throughReLU: true)
     }
 
     func backward2x2(_ dy: Tensor, throughReLU: Bool = false) -> Tensor {
-        let shape = inputShapeForBackward
+        let shape = inputShape
         let H = shape[2], W = shape[3], Ho = H / 2, Wo = W / 2
         let planes = shape[0] * shape[1]
         // masks[4 * code + k]: all ones where window position k receives the gradient.

@@ -5,12 +5,11 @@
 /// (the first maximum on ties, like PyTorch).
 public final class MaxPool2d: Layer {
     public let kernelSize: Int
-    private var inputShape: [Int] = []
+    private(set) var inputShape: [Int] = []
     private var argmax: [Int32] = []  // (N, C, Ho, Wo): flat index within the input plane
     var winners: [UInt8] = []  // 2x2 windows (MaxPool2d+Window2.swift): 0-3, row-major in the window
 
     public init(_ kernelSize: Int) { self.kernelSize = kernelSize }
-    var inputShapeForBackward: [Int] { inputShape }
     public var summary: String { "MaxPool2d(\(kernelSize))" }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
