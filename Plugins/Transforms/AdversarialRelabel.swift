@@ -100,9 +100,9 @@ public final class AdversarialRelabelTransform: TransformPlugin {
             let t = Array(targets[range])
             let result = runAttack(attack, on: model, inputs: x, goal: .targeted(TargetLabels(t)),
                                    exampleSeeds: Array(seeds[range]))
-            let batchHits = zip(result.predictions, t).filter { $0 == $1 }.count
+            let batchHits = Agreement.count(result.predictions, t)
             hits += batchHits
-            sameAsLabel += zip(t, data.labels[range]).filter { $0 == $1 }.count
+            sameAsLabel += Agreement.count(t, data.labels[range])
             result.inputs.withUnsafePointer { a in
                 x.withUnsafePointer { x0 in
                     for i in 0..<range.count {

@@ -72,7 +72,7 @@ public func train(
             lr = c.schedule.rate(base: c.learningRate, epoch: Float(epoch) + Float(b) / Float(batches), epochs: c.epochs)
             let (losses, logits) = trainingStep(model, x, y, sgd: sgd, learningRate: lr)
             lossSum += losses.reduce(0.0) { $0 + Double($1) }
-            correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
+            correct += Agreement.count(logits.argmaxRows(), y)
             seen += idx.count
             bar.update(seen, String(format: "loss %.3f  acc %.1f%%", lossSum / Double(seen), 100 * Double(correct) / Double(seen)))
         }
@@ -107,7 +107,7 @@ public func trainingStep(_ model: Classifier, _ x: Tensor, _ y: [Int], sgd: SGD,
 /// Clean accuracy of `model` on `data` (evaluation mode).
 public func accuracy(_ model: Classifier, on data: LabeledDataset, batchSize: Int = MemoryBudget.evaluationBatchSize) -> Float {
     let predictions = model.predict(data.images, batchSize: batchSize)
-    return Float(zip(predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
+    return Agreement.accuracy(predictions, data.labels)
 }
 
 /// Mid-training checkpoints: the weights, buffers and momentum after an epoch, with the metrics

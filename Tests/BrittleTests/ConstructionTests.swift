@@ -126,7 +126,7 @@ final class ConstructionTests: XCTestCase {
         XCTAssertEqual(Set(random.labels), [0, 1, 2])
         XCTAssertEqual(r["target-equals-label"], 0)
         let (any, ra) = try run("adversarial-relabel", attackParams.merging(["target-rule": "random-any"]) { $1 }, on: data, model: model)
-        let same = zip(any.labels, data.labels).filter { $0 == $1 }.count
+        let same = Agreement.count(any.labels, data.labels)
         XCTAssertGreaterThan(same, 0, "random-any never picked the true label in 30 draws over 3 classes")
         XCTAssertEqual(ra["target-equals-label"]!, Double(same) / 30, accuracy: 1e-12)
     }
@@ -139,7 +139,7 @@ final class ConstructionTests: XCTestCase {
         XCTAssertGreaterThan(success, 0, "no target reached at epsilon 3")
         // The reported rate is the model's own verdict on the returned images.
         let predictions = model.predict(out.images)
-        XCTAssertEqual(success, Double(zip(predictions, out.labels).filter { $0 == $1 }.count) / Double(data.count), accuracy: 1e-12)
+        XCTAssertEqual(success, Double(Agreement.count(predictions, out.labels)) / Double(data.count), accuracy: 1e-12)
         for i in 0..<data.count {
             XCTAssertLessThanOrEqual(l2(example(out.images, i), example(data.images, i)), 3 * (1 + 1e-6), "example \(i) outside the ball")
         }

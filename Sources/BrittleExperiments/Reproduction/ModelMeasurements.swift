@@ -15,7 +15,7 @@ func limited(_ data: LabeledDataset, _ limit: Int?) -> LabeledDataset {
 /// Accuracy of `model` on `images` against `labels`.
 func accuracyOn(_ model: Classifier, _ images: Tensor, _ labels: [Int]) -> Float {
     let p = model.predict(images)
-    return Float(zip(p, labels).filter { $0 == $1 }.count) / Float(max(labels.count, 1))
+    return Agreement.accuracy(p, labels)
 }
 
 /// Untargeted L2 PGD examples crafted on `source` (per-example seeds 0, 1, ...).
@@ -49,7 +49,7 @@ public func evaluateModel(_ model: Classifier, test: LabeledDataset, robustTest:
                           steps: Int, label: String = "model") throws -> ModelEvaluation {
     let predictions = model.predict(test.images)
     let c = model.classCount
-    let correct = zip(predictions, test.labels).filter { $0 == $1 }.count
+    let correct = Agreement.count(predictions, test.labels)
     let next = zip(predictions, test.labels).filter { $0 == ($1 + 1) % c }.count
     var points: [RobustPoint] = []
     var robustClean: Float = 0

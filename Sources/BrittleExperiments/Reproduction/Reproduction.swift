@@ -292,7 +292,7 @@ public final class Reproduction {
             // The whole robust-test set is attacked as one batch.
             try MemoryBudget.current.check(model, use: .inference(batchSize: data.count))
             let adv = try craftTransferExamples(on: model, data, epsilon: self.config.transferEpsilon, steps: self.config.transferSteps)
-            let acc = Float(zip(adv.predictions, data.labels).filter { $0 == $1 }.count) / Float(max(data.count, 1))
+            let acc = Agreement.accuracy(adv.predictions, data.labels)
             try Safetensors.write([(name: "adversarial", tensor: adv.inputs)], metadata: ["source_accuracy": "\(acc)"],
                                   to: (dir as NSString).appendingPathComponent("examples.safetensors"))
         }

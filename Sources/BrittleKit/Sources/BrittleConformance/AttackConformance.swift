@@ -144,7 +144,7 @@ public enum AttackConformance {
             func robust(_ extra: [String: String]) -> Int? {
                 guard let a = attack(extra.merging(["step-size": step]) { $1 }) else { return nil }
                 let out = runAttack(a, on: m, inputs: x, goal: .untargeted(TrueLabels(y)), exampleSeeds: seeds(24))
-                return zip(out.predictions, y).filter { $0 == $1 }.count
+                return Agreement.count(out.predictions, y)
             }
             let bySteps = [1, 3, 9].compactMap { robust(["steps": "\($0)"]) }
             r.expect(bySteps == bySteps.sorted(by: >), "robust accuracy rose with more steps: \(bySteps) correct of 24 at 1/3/9 steps (#10)")
@@ -163,7 +163,7 @@ public enum AttackConformance {
             let hits = [1, 4, 16].compactMap { steps -> Int? in
                 guard let a = attack(["steps": "\(steps)", "step-size": String(big / 8), "epsilon": String(big)]) else { return nil }
                 let out = runAttack(a, on: m, inputs: x, goal: .targeted(TargetLabels(targets)), exampleSeeds: seeds(24))
-                return zip(out.predictions, targets).filter { $0 == $1 }.count
+                return Agreement.count(out.predictions, targets)
             }
             r.expect(hits == hits.sorted() && (hits.last ?? 0) > (hits.first ?? 0),
                      "targeted hit rate does not rise with steps: \(hits) of 24 at 1/4/16 steps (#7: is the targeted sign inverted?)")
