@@ -224,7 +224,7 @@ public enum ReproductionClaims {
                 claims.append(ClaimResult(
                     id: "d_det-eps\(ReproductionReport.number(det))",
                     statement: expected
-                        ? "D_det (eps \(ReproductionReport.number(det))) is expected to FAIL on Fashion-MNIST: accuracy below chance (10%) because most test predictions are (y + 1) mod 10"
+                        ? "D_det (eps \(ReproductionReport.number(det))) is expected to FAIL on Fashion-MNIST: accuracy below chance (10%), with most test predictions equal to (y + 1) mod 10"
                         : "D_det (eps \(ReproductionReport.number(det))), the budget sweep: does it cross chance (10%)? (reported)",
                     holds: expected ? (c < 10 && leak > 50) : nil,
                     detail: "clean \(pct(c)); (y+1) mod 10 share of predictions \(pct(leak)); targeted success \(pct(success))"))
