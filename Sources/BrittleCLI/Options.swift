@@ -5,6 +5,7 @@ import BrittleArchive
 import BrittleGEMM
 import BrittleDatasets
 import BrittleIO
+import BrittleNN
 import Foundation
 
 struct DataOptions: ParsableArguments {
@@ -56,7 +57,7 @@ struct DataOptions: ParsableArguments {
 
     /// One split: the training split of --dataset, the test split of --test-dataset (default
     /// --dataset), each cut to --limit / --test-limit.
-    func load(_ split: FashionMNIST.Split) throws -> LabeledDataset {
+    func load(_ split: DataSplit) throws -> LabeledDataset {
         let dataset = split == .test ? (testDataset ?? self.dataset) : self.dataset
         if split == .test, testDataset == nil, DatasetLoader.isBundlePath(dataset),
            let manifest = try? BundleReader.manifest(of: dataset), manifest.kind == .dataset,

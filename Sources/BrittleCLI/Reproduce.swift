@@ -107,7 +107,7 @@ struct Reproduce: ParsableCommand {
         }
         for id in ["pgd-l2", c.relabelAttack] { do { _ = try Registry.shared.attack(id) } catch { throw ValidationError("\(error)") } }
         for id in ["invert-representation", "adversarial-relabel"] {
-            do { _ = try Registry.shared.transform(id) } catch { throw ValidationError("\(error)") }
+            do { _ = try Registry.shared.construction(id) } catch { throw ValidationError("\(error)") }
         }
         let experiments = experiment == "all" ? ReproductionExperiment.allCases : [ReproductionExperiment(rawValue: experiment!)!]
         installInterruptMessage()

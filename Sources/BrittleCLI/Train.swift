@@ -1,5 +1,5 @@
 // `brittle train`: standard training of an architecture plugin on a dataset, with optional
-// transform plugins (augmentations per batch; model input layers such as normalize), writing a
+// --transform plugins (augmentations per batch; model input layers such as normalize), writing a
 // run directory (model.safetensors, metrics.json) and printing the clean test accuracy.
 import ArgumentParser
 import BrittleExperiments
@@ -29,7 +29,7 @@ struct Train: ParsableCommand {
     var archOptions: [String] = []
 
     @Option(name: .customLong("transform"),
-            help: "Transform plugin, as ID or ID:key=value,key=value (repeatable; applied in order).")
+            help: "Augmentation or input-layer plugin, as ID or ID:key=value,key=value (repeatable; applied in order).")
     var transforms: [String] = []
 
     @Option(help: "Adversarial training (Madry et al.): attack plugin that replaces each batch by its adversarial version.")
@@ -89,19 +89,23 @@ struct Train: ParsableCommand {
         // Validate every plugin configuration before touching data.
         let archPlugin = try Registry.shared.architecture(arch)
         let archConfig = try archPlugin.configuration(try parsePairs(archOptions, flag: "--arch-opt"))
-        let transformSteps = try transforms.map { spec -> (String, any TransformPlugin, Configuration) in
+        var inputLayers: [(spec: String, plugin: any InputLayerPlugin, configuration: Configuration)] = []
+        var augmentations: [any Augmentation] = []
+        for spec in transforms {
             let (id, text) = try parseTransformSpec(spec)
-            let t = try Registry.shared.transform(id)
-            return (spec, t, try t.configuration(text))
+            let transform: TrainingTransform
+            do { transform = try Registry.shared.trainingTransform(id) } catch { throw ValidationError("--transform \(spec): \(error)") }
+            let configuration = try transform.plugin.configuration(text)
+            switch transform {
+            case .augmentation(let p): augmentations.append(try p.makeAugmentation(configuration))
+            case .inputLayer(let p): inputLayers.append((spec, p, configuration))
+            }
         }
         var adversary: (plugin: any AttackPlugin, config: Configuration, attack: any Attack)?
         if let adversarial {
             let p = try Registry.shared.attack(adversarial)
             let cfg = try p.configuration(try parsePairs(attackOptions, flag: "--attack-opt"))
             adversary = (p, cfg, try p.makeAttack(cfg))
-        }
-        for (spec, t, _) in transformSteps where !t.preservesLabels {
-            throw ValidationError("--transform \(spec): \(t.id) changes labels or counts; build a dataset with it first, not per batch")
         }
 
         let trainSet = try data.load(.train)
@@ -114,12 +118,9 @@ struct Train: ParsableCommand {
         try MemoryBudget.current.check(archPlugin, configuration: archConfig, inputShape: trainSet.imageShape,
                                        classCount: trainSet.numClasses, use: .training(batchSize: batchSize))
         var model = try archPlugin.build(archConfig, inputShape: trainSet.imageShape, classCount: trainSet.numClasses, seed: seed)
-        for (spec, t, c) in transformSteps.reversed() {
-            if let layer = try t.modelInputLayer(c, channels: trainSet.imageShape[0]) {
-                model = model.prepending(layer, recordedAs: spec)
-            }
+        for (spec, t, c) in inputLayers.reversed() {
+            model = model.prepending(try t.makeLayer(c, channels: trainSet.imageShape[0]), recordedAs: spec)
         }
-        let augmentations = transformSteps.filter { _, t, c in (try? t.modelInputLayer(c, channels: trainSet.imageShape[0])) == nil }
         var c = TrainingConfiguration()
         c.epochs = epochs
         c.batchSize = batchSize
@@ -142,7 +143,7 @@ struct Train: ParsableCommand {
         let attackStep = adversary.map { adversarialBatches(model: model, attack: $0.attack, fraction: adversarialFraction) }
         let augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = augmentations.isEmpty && attackStep == nil ? nil : { batch, s in
             var b = batch
-            for (_, t, cfg) in augmentations { b = try t.apply(b, configuration: cfg, context: TransformContext(seed: s)) }
+            for a in augmentations { b = try b.augmented(by: a, seed: s) }
             if let attackStep { b = try attackStep(b, s) }
             return b
         }

@@ -1,4 +1,4 @@
-// Building a dataset with a transform plugin (the paper's constructions: invert-representation,
+// Building a dataset with a construction plugin (the paper's constructions: invert-representation,
 // adversarial-relabel) and writing it as a dataset bundle whose manifest records the whole
 // construction: transform and parameters, source, model (with its SHA-256), seed, and every
 // figure the transform reported. Shared by `brittle datasets build` and `brittle reproduce`.
@@ -12,18 +12,21 @@ import Foundation
 /// Version of Brittle recorded in bundles and results.
 public let brittleVersion = "0.1.0"
 
-/// A transform plugin with its validated configuration, as the user wrote it (`spec`).
+/// A construction plugin with its validated configuration, as the user wrote it (`spec`).
 public struct ConstructionSpec {
     public let spec: String
-    public let plugin: any TransformPlugin
+    public let plugin: any ConstructionPlugin
     public let configuration: Configuration
+    /// The configured construction (plugins it names already looked up).
+    public let construction: any DatasetConstruction
 
     /// Parses and validates "ID" or "ID:key=value,...".
     public init(_ spec: String, registry: Registry = .shared) throws {
         let (id, text) = try parseTransformSpec(spec)
         self.spec = spec
-        plugin = try registry.transform(id)
+        plugin = try registry.construction(id)
         configuration = try plugin.configuration(text)
+        construction = try plugin.makeConstruction(configuration, registry: registry)
     }
 }
 
@@ -53,29 +56,32 @@ public struct ConstructionSource {
 
 /// Runs `construction` over `source` with `model`, with a progress bar, and checks the result:
 /// the source's image shape and classes, labels in range, finite pixels in [0, 1].
+/// Every construction works with a model: without one this throws, naming the fix.
 public func runConstruction(_ construction: ConstructionSpec, source: LabeledDataset, model: Classifier?, seed: UInt64,
                             title: String? = nil) throws -> ConstructionOutput {
-    if let model {
-        guard model.inputShape == source.imageShape else {
-            throw DataError("the model takes inputs \(model.inputShape), \(source.name) has images \(source.imageShape)")
-        }
-        guard model.classCount == source.numClasses else {
-            throw DataError("the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)")
-        }
+    let id = construction.plugin.id
+    guard let model else {
+        throw ConfigurationError(plugin: id, parameter: nil, message: "\(id) needs a model: pass --model")
+    }
+    guard model.inputShape == source.imageShape else {
+        throw DataError("the model takes inputs \(model.inputShape), \(source.name) has images \(source.imageShape)")
+    }
+    guard model.classCount == source.numClasses else {
+        throw DataError("the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)")
     }
     var reported: [String: Double] = [:]
     let bar = ProgressBar(title ?? construction.plugin.id, total: source.count)
     var lastStatus = ""
     // The bar draws its final line once, after the transform returns.
-    let context = TransformContext(
-        seed: seed, model: model, registry: .shared,
+    let context = ConstructionContext(
+        seed: seed,
         progress: { done, _, status in
             lastStatus = status
             if done < source.count { bar.update(done, status) }
         },
         report: { key, value in reported[key] = value })
     let start = Date()
-    let built = try construction.plugin.apply(source, configuration: construction.configuration, context: context)
+    let built = try construction.construction.construct(from: source, using: ConstructionModel(model), context: context)
     bar.update(source.count, lastStatus)
     let spec = construction.spec
     guard built.imageShape == source.imageShape, built.numClasses == source.numClasses else {
@@ -205,7 +211,7 @@ public func jsonValue(_ v: ParameterValue) -> JSONValue {
 /// One split of a dataset given as a recipe name or a bundle path (raw files from `dataDir`, or
 /// the imported bundle). Without the Datasets/ recipes (a binary run outside its checkout), the
 /// built-in IDX loader reads fashion-mnist or mnist.
-public func loadDatasetSplit(_ dataset: String, split: FashionMNIST.Split, dataDir: String?) throws -> LabeledDataset {
+public func loadDatasetSplit(_ dataset: String, split: DataSplit, dataDir: String?) throws -> LabeledDataset {
     if DatasetLoader.isBundlePath(dataset) || (try? DatasetCatalog.recipesDirectory()) != nil {
         return try DatasetLoader.load(dataset, split: split, sourceDirectory: dataDir)
     }
