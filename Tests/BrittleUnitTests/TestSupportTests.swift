@@ -10,7 +10,17 @@ final class TestSupportTests: XCTestCase {
     func testBothPipesDrainConcurrentlySoAFullStderrDoesNotBlock() throws {
         // 1 MiB to stderr before anything to stdout: far more than a pipe buffer (64 KiB).
         let script = "head -c 1048576 /dev/zero | tr '\\0' e >&2; head -c 1048576 /dev/zero | tr '\\0' o"
-        let r = try ProcessRunner.run("/bin/sh", ["-c", script], timeout: 30)
+        // A deadlocked runner would hang the suite: wait for it on another thread, with a watchdog.
+        final class Outcome: @unchecked Sendable { var result: Result<ProcessResult, Error>? }
+        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            outcome.result = Result { try ProcessRunner.run("/bin/sh", ["-c", script], timeout: 30) }
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + 60) == .success, let result = outcome.result else {
+            return XCTFail("the runner deadlocked: a child filling stderr blocked it for 60 s")
+        }
+        let r = try result.get()
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.stderr.count, 1 << 20)
         XCTAssertEqual(r.stdout.count, 1 << 20)
