@@ -72,13 +72,31 @@ let package = Package(
             name: "BrittleFuzz",
             dependencies: ["BrittleFuzzTargets"],
             path: "Sources/BrittleFuzz"),
+        // One copy of what the tests share: the process runner, the built-binary locator, the
+        // CLI sandbox, temporary directories, prerequisites, fixtures, golden files. A regular
+        // target (it imports XCTest), linked only by the test targets.
+        .target(
+            name: "BrittleTestSupport",
+            dependencies: ["BrittleExperiments", .product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Tests/BrittleTestSupport"),
+        // In-process tests, seconds to a minute: `swift test --filter BrittleUnitTests`.
         .testTarget(
-            name: "BrittleTests",
+            name: "BrittleUnitTests",
             dependencies: [
-                "BrittleExperiments", "BrittleFigures", "BrittleFuzzTargets",
+                "BrittleExperiments", "BrittleFigures", "BrittleFuzzTargets", "BrittleTestSupport",
                 .product(name: "BrittleKit", package: "BrittleKit"),
             ],
-            path: "Tests/BrittleTests"),
+            path: "Tests/BrittleUnitTests"),
+        // The real binaries, real Fashion-MNIST, an external package build, `reproduce`:
+        // `swift test --filter BrittleEndToEndTests`.
+        .testTarget(
+            name: "BrittleEndToEndTests",
+            dependencies: [
+                "BrittleExperiments", "BrittleFigures", "BrittleTestSupport",
+                .product(name: "BrittleKit", package: "BrittleKit"),
+            ],
+            path: "Tests/BrittleEndToEndTests",
+            exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v5]
 )

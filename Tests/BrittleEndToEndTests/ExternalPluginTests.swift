@@ -6,6 +6,7 @@
 import BrittleConformance
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -13,36 +14,11 @@ final class ExternalPluginTests: XCTestCase {
     struct Result { var status: Int32; var out: String; var err: String }
 
     func run(_ exe: String, _ args: [String], cwd: String? = nil, timeout: TimeInterval = 900) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "BRITTLE_PLUGIN_PATH")
-        p.environment = env
-        let o = Pipe(), e = Pipe()
-        p.standardOutput = o
-        p.standardError = e
-        try p.run()
-        var outData = Data(), errData = Data()
-        let group = DispatchGroup()
-        group.enter(); DispatchQueue.global().async { outData = o.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        group.enter(); DispatchQueue.global().async { errData = e.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
-        if p.isRunning { p.terminate() }
-        p.waitUntilExit()
-        group.wait()
-        return Result(status: p.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+        let r = try ProcessRunner.run(exe, args, directory: cwd, timeout: timeout)
+        return Result(status: r.status, out: r.stdout, err: r.stderr)
     }
 
-    func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
+    func which(_ tool: String) -> String? { ProcessRunner.which(tool) }
 
     func write(_ text: String, _ path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -55,11 +31,7 @@ final class ExternalPluginTests: XCTestCase {
         """
 
     func testExternalAttackPluginRoundTripDiagnosticsAndOneCopy() throws {
-        let bin = PluginLoader.executableDirectory() ?? "."
-        let brittle = bin + "/brittle"
-        guard FileManager.default.isExecutableFile(atPath: brittle) else {
-            return XCTFail("\(brittle) missing: run `swift build` before the tests")
-        }
+        let brittle = try BuiltBinaries.brittle()
         guard let swift = which("swift"), let cc = which("cc") ?? which("gcc") else { return XCTFail("swift and cc are needed on PATH") }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-external-\(getpid())").path
         try? FileManager.default.removeItem(atPath: root)

@@ -5,6 +5,7 @@
 import BrittleConformance
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import Foundation
 import XCTest
 

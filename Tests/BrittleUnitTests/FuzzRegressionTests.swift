@@ -4,6 +4,7 @@
 // checked; only that each one is refused or accepted without crashing.
 import BrittleExperiments
 import BrittleFuzzTargets
+import BrittleTestSupport
 import Foundation
 import XCTest
 

@@ -3,6 +3,7 @@
 // supported one; `brittle-bench gemm` prints the CPU, the path it was forced to and its
 // blocking. In-process selection logic: GEMMDispatchTests.
 import BrittleGEMM
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -37,12 +38,7 @@ final class GEMMDispatchCLITests: XCTestCase {
 
     /// The forced path is the one used: brittle-bench prints it with its tile and blocking.
     func testBenchHonoursForcedPath() throws {
-        let bench = URL(fileURLWithPath: try CLISandbox.executable()).deletingLastPathComponent()
-            .appendingPathComponent("brittle-bench").path
-        guard FileManager.default.isExecutableFile(atPath: bench) else {
-            XCTFail("brittle-bench is not built beside brittle (run `swift build`): \(bench)")
-            return
-        }
+        let bench = try BuiltBinaries.bench()
         let args = ["gemm", "--shapes", "40x40x40", "--repeats", "1", "--min-batch", "0.01",
                     "--settle", "0", "--threads", "1"]
         let expected: [(String, String)] = [
@@ -69,19 +65,7 @@ final class GEMMDispatchCLITests: XCTestCase {
     private func runProcess(_ path: String, _ args: [String], _ env: [String: String]) throws
         -> (Int32, String, String)
     {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let r = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: r, as: UTF8.self))
+        let r = try ProcessRunner.run(path, args, environment: env)
+        return (r.status, r.stdout, r.stderr)
     }
 }

@@ -4,6 +4,7 @@
 // cross-checked with python3 (pure-python safetensors parser, numpy.load) when available.
 import BrittleIO
 import BrittleNN
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -33,37 +34,6 @@ final class IOTests: XCTestCase {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: p)))
     }
 
-    /// Runs `executable` with `arguments`; returns (exit status, stdout + stderr), or nil if it
-    /// cannot be started.
-    @discardableResult
-    private func run(_ executable: String, _ arguments: [String]) -> (Int32, String)? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// The DataError `body` throws (failing the test when it throws nothing or something else).
-    private func dataError<T>(_ body: () throws -> T, file: StaticString = #filePath, line: UInt = #line)
-        -> DataError?
-    {
-        do {
-            _ = try body()
-            XCTFail("expected a DataError", file: file, line: line)
-        } catch let error as DataError {
-            return error
-        } catch {
-            XCTFail("expected a DataError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
-
     /// A small synthetic IDX split: `count` images of 4x3 and labels `i % 10`.
     private func writeSplit(prefix: String, count: Int, gzip: Bool) throws -> (
         pixels: [UInt8], labels: [UInt8]
@@ -75,8 +45,7 @@ final class IOTests: XCTestCase {
         let labelFile = try write(IDX.encodeLabels(labels), "\(prefix)-labels-idx1-ubyte")
         if gzip {
             for f in [images, labelFile] {
-                let result = run("/bin/gzip", ["-f", "-n", f])
-                XCTAssertEqual(result?.0, 0, "gzip failed: \(result?.1 ?? "not runnable")")
+                try ProcessRunner.runTool("gzip", ["-f", "-n", f], install: "apt-get install -y gzip")
             }
         }
         return (pixels, labels)
@@ -85,7 +54,7 @@ final class IOTests: XCTestCase {
     // MARK: IDX and the loader
 
     func testIDXRoundTripGzipAndPlain() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/bin/gzip") else { throw missingPrerequisite("no /bin/gzip") }
+        _ = try ProcessRunner.tool("gzip", install: "apt-get install -y gzip")
         let train = try writeSplit(prefix: "train", count: 25, gzip: true)
         let test = try writeSplit(prefix: "t10k", count: 7, gzip: false)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("train-images-idx3-ubyte.gz")))
@@ -93,7 +62,7 @@ final class IOTests: XCTestCase {
         let gz = try DecompressingReader.readAll(path: path("train-labels-idx1-ubyte.gz"))
         XCTAssertEqual(gz, IDX.encodeLabels(train.labels))
         XCTAssertEqual(try DecompressingReader.readAll(path: try write([], "empty")), [])
-        XCTAssertEqual(dataError { try DecompressingReader.readAll(path: path("absent.gz")) }?.kind, .missing)
+        XCTAssertEqual(assertThrowsDataError { try DecompressingReader.readAll(path: path("absent.gz")) }?.kind, .missing)
 
         for (split, data) in [(DataSplit.train, train), (.test, test)] {
             let set = try FashionMNIST.load(directory: directory, split: split)
@@ -120,7 +89,7 @@ final class IOTests: XCTestCase {
         var file = IDX.encodeImages([UInt8](repeating: 7, count: 5 * 28 * 28), count: 5, rows: 28, cols: 28)
         file.removeLast(100)
         let p = try write(file, "short-images-idx3-ubyte")
-        let error = dataError { try IDX.readImages(path: p) }
+        let error = assertThrowsDataError { try IDX.readImages(path: p) }
         XCTAssertEqual(error?.kind, .truncated)
         let text = error?.description ?? ""
         XCTAssertTrue(text.contains("truncated"), text)
@@ -129,13 +98,13 @@ final class IOTests: XCTestCase {
             text.contains("\(16 + 5 * 28 * 28)") && text.contains("\(16 + 5 * 28 * 28 - 100)"), text)
 
         // a gzip stream cut short is reported by libarchive, not crashed on
-        if FileManager.default.isExecutableFile(atPath: "/bin/gzip") {
+        do {
             let big = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
             let q = try write(IDX.encodeLabels(big), "cut-labels-idx1-ubyte")
-            XCTAssertEqual(run("/bin/gzip", ["-f", "-n", q])?.0, 0)
+            try ProcessRunner.runTool("gzip", ["-f", "-n", q], install: "apt-get install -y gzip")
             let gz = try bytes(q + ".gz")
             let cut = try write(Array(gz.prefix(gz.count / 2)), "cut-labels-idx1-ubyte.gz")
-            XCTAssertNotNil(dataError { try IDX.readLabels(path: cut) })
+            XCTAssertNotNil(assertThrowsDataError { try IDX.readLabels(path: cut) })
         }
     }
 
@@ -143,28 +112,28 @@ final class IOTests: XCTestCase {
         var wrongMagic = IDX.encodeLabels([1, 2, 3])
         wrongMagic[0] = 0x1F
         let p = try write(wrongMagic, "magic-labels-idx1-ubyte")
-        let magic = dataError { try IDX.readLabels(path: p) }
+        let magic = assertThrowsDataError { try IDX.readLabels(path: p) }
         XCTAssertEqual(magic?.kind, .malformed)
         XCTAssertTrue(magic?.description.contains("magic") ?? false, magic?.description ?? "")
 
         // a label file where images are expected: wrong rank
-        let rank = dataError { try IDX.images(from: IDX.encodeLabels([1, 2]), file: "labels.idx") }
+        let rank = assertThrowsDataError { try IDX.images(from: IDX.encodeLabels([1, 2]), file: "labels.idx") }
         XCTAssertTrue(rank?.description.contains("rank") ?? false, rank?.description ?? "")
 
         var float = IDX.encodeLabels([1])
         float[2] = 0x0D
-        XCTAssertEqual(dataError { try IDX.labels(from: float) }?.kind, .unsupported)
+        XCTAssertEqual(assertThrowsDataError { try IDX.labels(from: float) }?.kind, .unsupported)
 
-        let outOfRange = dataError { try IDX.labels(from: IDX.encodeLabels([1, 12]), numClasses: 10) }
+        let outOfRange = assertThrowsDataError { try IDX.labels(from: IDX.encodeLabels([1, 12]), numClasses: 10) }
         XCTAssertEqual(outOfRange?.kind, .mismatch)
 
         var trailing = IDX.encodeLabels([1, 2])
         trailing.append(9)
-        XCTAssertEqual(dataError { try IDX.labels(from: trailing) }?.kind, .malformed)
+        XCTAssertEqual(assertThrowsDataError { try IDX.labels(from: trailing) }?.kind, .malformed)
 
         for n in 0..<16 {  // every prefix of a header fails cleanly
             XCTAssertNotNil(
-                dataError {
+                assertThrowsDataError {
                     try IDX.images(from: Array(IDX.encodeImages([1], count: 1, rows: 1, cols: 1).prefix(n)))
                 })
         }
@@ -172,17 +141,17 @@ final class IOTests: XCTestCase {
         let huge: [UInt8] = [
             0, 0, 8, 3, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
         ]
-        XCTAssertNotNil(dataError { try IDX.images(from: huge) })
+        XCTAssertNotNil(assertThrowsDataError { try IDX.images(from: huge) })
     }
 
     func testLoaderErrors() throws {
-        let missing = dataError { try FashionMNIST.load(directory: path("nowhere"), split: .test) }
+        let missing = assertThrowsDataError { try FashionMNIST.load(directory: path("nowhere"), split: .test) }
         XCTAssertEqual(missing?.kind, .missing)
         XCTAssertTrue(
             missing?.description.contains("dataset-fashion-mnist") ?? false, missing?.description ?? "")
 
         // a directory without the files
-        let empty = dataError { try FashionMNIST.load(directory: directory, split: .test) }
+        let empty = assertThrowsDataError { try FashionMNIST.load(directory: directory, split: .test) }
         XCTAssertEqual(empty?.kind, .missing)
         XCTAssertTrue(
             empty?.description.contains("t10k-images-idx3-ubyte") ?? false, empty?.description ?? "")
@@ -192,7 +161,7 @@ final class IOTests: XCTestCase {
             IDX.encodeImages([UInt8](repeating: 0, count: 3 * 4), count: 3, rows: 2, cols: 2),
             "t10k-images-idx3-ubyte")
         _ = try write(IDX.encodeLabels([0, 1]), "t10k-labels-idx1-ubyte")
-        let counts = dataError { try FashionMNIST.load(directory: directory, split: .test) }
+        let counts = assertThrowsDataError { try FashionMNIST.load(directory: directory, split: .test) }
         XCTAssertEqual(counts?.kind, .mismatch)
     }
 
@@ -256,8 +225,8 @@ final class IOTests: XCTestCase {
         let none = try Safetensors.read(path: q)
         XCTAssertTrue(none.tensors.isEmpty && none.order.isEmpty && none.metadata.isEmpty)
 
-        XCTAssertNotNil(dataError { try Safetensors.write([sample[0], sample[0]], metadata: [:], to: q) })
-        XCTAssertNotNil(dataError { try Safetensors.write(sample, to: path("no/such/dir/x.safetensors")) })
+        XCTAssertNotNil(assertThrowsDataError { try Safetensors.write([sample[0], sample[0]], metadata: [:], to: q) })
+        XCTAssertNotNil(assertThrowsDataError { try Safetensors.write(sample, to: path("no/such/dir/x.safetensors")) })
     }
 
     /// A header followed by `dataBytes` zero bytes, as a safetensors file.
@@ -277,25 +246,25 @@ final class IOTests: XCTestCase {
         // every truncation of a valid file fails with an error, never a crash
         for n in stride(from: 0, to: all.count, by: 7) {
             let p = try write(Array(all.prefix(n)), "cut.safetensors")
-            XCTAssertNotNil(dataError { try Safetensors.read(path: p) }, "prefix \(n)")
+            XCTAssertNotNil(assertThrowsDataError { try Safetensors.read(path: p) }, "prefix \(n)")
         }
-        let truncated = dataError {
+        let truncated = assertThrowsDataError {
             try Safetensors.read(path: try write(Array(all.dropLast(4)), "t.safetensors"))
         }
         XCTAssertTrue(truncated?.description.contains("t.safetensors") ?? false)
 
         var huge = all
         huge.replaceSubrange(0..<8, with: [0xFF, 0, 0, 0, 0, 0, 0, 0] as [UInt8])  // 255 > file
-        let tooLong = dataError {
+        let tooLong = assertThrowsDataError {
             try Safetensors.read(path: try write(Array(huge.prefix(100)), "long.safetensors"))
         }
         XCTAssertTrue(tooLong?.description.contains("header length") ?? false, tooLong?.description ?? "")
         huge.replaceSubrange(0..<8, with: [0, 0, 0, 0, 0, 0, 0, 0x7F] as [UInt8])
-        XCTAssertNotNil(dataError { try Safetensors.read(path: try write(huge, "huge.safetensors")) })
+        XCTAssertNotNil(assertThrowsDataError { try Safetensors.read(path: try write(huge, "huge.safetensors")) })
 
         let bf16 = try rawSafetensors(
             #"{"w":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}}"#, dataBytes: 4, name: "bf16.st")
-        let dtype = dataError { try Safetensors.read(path: bf16) }
+        let dtype = assertThrowsDataError { try Safetensors.read(path: bf16) }
         XCTAssertEqual(dtype?.kind, .unsupported)
         XCTAssertTrue(
             (dtype?.description ?? "").contains("BF16") && (dtype?.description ?? "").contains("F32"))
@@ -304,20 +273,20 @@ final class IOTests: XCTestCase {
             #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
                 + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
             dataBytes: 12, name: "overlap.st")
-        let overlapping = dataError { try Safetensors.read(path: overlap) }
+        let overlapping = assertThrowsDataError { try Safetensors.read(path: overlap) }
         XCTAssertTrue(overlapping?.description.contains("overlap") ?? false, overlapping?.description ?? "")
 
         let gap = try rawSafetensors(
             #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, dataBytes: 8, name: "gap.st")
-        XCTAssertTrue(dataError { try Safetensors.read(path: gap) }?.description.contains("gap") ?? false)
+        XCTAssertTrue(assertThrowsDataError { try Safetensors.read(path: gap) }?.description.contains("gap") ?? false)
 
         let wrongSize = try rawSafetensors(
             #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, dataBytes: 8, name: "size.st")
-        XCTAssertEqual(dataError { try Safetensors.read(path: wrongSize) }?.kind, .mismatch)
+        XCTAssertEqual(assertThrowsDataError { try Safetensors.read(path: wrongSize) }?.kind, .mismatch)
 
         let outside = try rawSafetensors(
             #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}"#, dataBytes: 8, name: "outside.st")
-        XCTAssertNotNil(dataError { try Safetensors.read(path: outside) })
+        XCTAssertNotNil(assertThrowsDataError { try Safetensors.read(path: outside) })
 
         for (i, header) in [
             #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,  // unclosed
@@ -343,7 +312,7 @@ final class IOTests: XCTestCase {
             #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#,
         ].enumerated() {
             let p = try rawSafetensors(header, dataBytes: 8, name: "bad\(i).st")
-            let error = dataError { try Safetensors.read(path: p) }
+            let error = assertThrowsDataError { try Safetensors.read(path: p) }
             XCTAssertTrue(error?.description.contains(p) ?? false, "\(header): \(error?.description ?? "")")
         }
     }
@@ -366,26 +335,28 @@ final class IOTests: XCTestCase {
         try NPY.write(Tensor(shape: [], scalars: [2]), to: path("scalar.npy"))
         XCTAssertEqual(try NPY.read(path: path("scalar.npy")).shape, [])
 
-        XCTAssertNotNil(dataError { try NPY.write([Int32(1), 2], shape: [3], to: path("bad.npy")) })
-        XCTAssertNotNil(dataError { try NPY.readTensor(path: path("labels.npy")) })
+        XCTAssertNotNil(assertThrowsDataError { try NPY.write([Int32(1), 2], shape: [3], to: path("bad.npy")) })
+        XCTAssertNotNil(assertThrowsDataError { try NPY.readTensor(path: path("labels.npy")) })
         let all = try bytes(path("x.npy"))
         for n in stride(from: 0, to: all.count, by: 5) {
             let p = try write(Array(all.prefix(n)), "cut.npy")
-            XCTAssertNotNil(dataError { try NPY.read(path: p) }, "prefix \(n)")
+            XCTAssertNotNil(assertThrowsDataError { try NPY.read(path: p) }, "prefix \(n)")
         }
         var bigEndian = all
         bigEndian[try XCTUnwrap(all.firstIndex(of: UInt8(ascii: "<")))] = UInt8(ascii: ">")
-        XCTAssertEqual(dataError { try NPY.read(path: try write(bigEndian, "be.npy")) }?.kind, .unsupported)
+        XCTAssertEqual(assertThrowsDataError { try NPY.read(path: try write(bigEndian, "be.npy")) }?.kind, .unsupported)
     }
 
     // MARK: Python cross-checks
 
     func testPythonReadsSafetensorsAndNPY() throws {
         // python3 as found on PATH, through env
-        func python(_ arguments: [String]) -> (Int32, String)? {
-            run("/usr/bin/env", ["python3"] + arguments)
+        let python3 = try ProcessRunner.tool("python3", install: "apt-get install -y python3-numpy")
+        func python(_ arguments: [String]) throws -> (Int32, String)? {
+            let result = try ProcessRunner.run(python3, arguments)
+            return (result.status, result.stdout + result.stderr)
         }
-        guard python(["-c", "import numpy"])?.0 == 0 else {
+        guard try python(["-c", "import numpy"])?.0 == 0 else {
             throw missingPrerequisite("python3 with numpy is not installed")
         }
 
@@ -444,7 +415,7 @@ final class IOTests: XCTestCase {
             print("ok")
             """#
         try Data(script.utf8).write(to: URL(fileURLWithPath: path("check.py")))
-        let result = python([path("check.py"), directory])
+        let result = try python([path("check.py"), directory])
         XCTAssertEqual(result?.0, 0, result?.1 ?? "python3 did not run")
         XCTAssertEqual(result?.1.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
 

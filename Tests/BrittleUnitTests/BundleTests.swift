@@ -5,6 +5,7 @@
 import BrittleArchive
 import BrittleIO
 import BrittleNN
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -42,18 +43,6 @@ final class BundleTests: XCTestCase {
     }
 
     private func sha(_ path: String) throws -> String { try SHA256.hash(file: path).sha256 }
-
-    private func error(_ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) -> DataError? {
-        do {
-            try body()
-            XCTFail("expected a DataError", file: file, line: line)
-        } catch let e as DataError {
-            return e
-        } catch {
-            XCTFail("expected a DataError, got \(error)", file: file, line: line)
-        }
-        return nil
-    }
 
     private func contents(_ dir: String) -> [String] {
         ((try? FileManager.default.subpathsOfDirectory(atPath: dir)) ?? []).sorted()
@@ -130,29 +119,27 @@ final class BundleTests: XCTestCase {
         XCTAssertEqual(hashes[0], hashes[1])
         XCTAssertNotEqual(hashes[0], hashes[2])
         // Pinned metadata: mtime 0, owner 0, no names.
-        let listing = try run("/usr/bin/env", ["bsdtar", "-tvf", root + "/p0.tar.zst"])
-        if let listing {
-            XCTAssertTrue(listing.contains("0 0"), listing)
-            XCTAssertFalse(listing.contains("root"), listing)
-        }
+        let listing = try run("bsdtar", ["-tvf", root + "/p0.tar.zst"], install: bsdtar)
+        XCTAssertTrue(listing.contains("0 0"), listing)
+        XCTAssertFalse(listing.contains("root"), listing)
         XCTAssertFalse(contents(root).contains { $0.contains(".tmp-") }, "no temporary left")
     }
 
     func testOptionRangesAreCheckedHere() throws {
         for level in [0, 23, -5] {
-            let e = error { try CompressionOptions(level: level).validate() }
+            let e = assertThrowsDataError { try CompressionOptions(level: level).validate() }
             XCTAssertTrue(e?.description.contains("1...22") ?? false, e?.description ?? "")
         }
-        XCTAssertNotNil(error { try CompressionOptions(threads: 65).validate() })
+        XCTAssertNotNil(assertThrowsDataError { try CompressionOptions(threads: 65).validate() })
         let src = try sampleDirectory()
-        XCTAssertNotNil(error { try BundleWriter.pack(directory: src, manifest: manifest(), to: root + "/x.tar.zst", compression: .init(level: 99)) })
+        XCTAssertNotNil(assertThrowsDataError { try BundleWriter.pack(directory: src, manifest: manifest(), to: root + "/x.tar.zst", compression: .init(level: 99)) })
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/x.tar.zst"))
     }
 
     func testSourceSymlinksAreRefusedAndNothingIsWritten() throws {
         let src = try sampleDirectory()
         symlink("/etc/passwd", src + "/link")
-        let e = error { try BundleWriter.pack(directory: src, manifest: manifest(), to: root + "/l.tar.zst") }
+        let e = assertThrowsDataError { try BundleWriter.pack(directory: src, manifest: manifest(), to: root + "/l.tar.zst") }
         XCTAssertTrue(e?.description.contains("symbolic link") ?? false)
         XCTAssertEqual(contents(root).filter { $0.hasSuffix(".tar.zst") || $0.contains(".tmp-") }, [])
     }
@@ -205,33 +192,27 @@ final class BundleTests: XCTestCase {
 
     // MARK: Interop
 
+    private let bsdtar = "apt-get install -y libarchive-tools"
+
+    /// stdout of `tool arguments` (see ProcessRunner.runTool: missing is a prerequisite, failing
+    /// on our bundle is a test failure).
     @discardableResult
-    private func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        do { try p.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+    private func run(_ tool: String, _ arguments: [String], cwd: String? = nil, install: String,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try ProcessRunner.runTool(tool, arguments, install: install, directory: cwd, file: file, line: line).stdout
     }
 
     func testGNUTarAndNumpyReadABundle() throws {
         let src = try sampleDirectory()
         let bundle = root + "/i.tar.zst"
         try BundleWriter.pack(directory: src, manifest: manifest(), to: bundle)
-        guard let listing = try run("/usr/bin/env", ["tar", "--zstd", "-tf", bundle]) else {
-            throw missingPrerequisite("GNU tar with zstd not available")
-        }
+        _ = try ProcessRunner.tool("zstd", install: "apt-get install -y zstd")
+        let listing = try run("tar", ["--zstd", "-tf", bundle], install: "apt-get install -y tar zstd")
         XCTAssertEqual(listing.split(separator: "\n").first, "manifest.json")
         XCTAssertTrue(listing.contains("nested/deeper/big.bin"))
         let out = root + "/tar-out"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        XCTAssertNotNil(try run("/usr/bin/env", ["tar", "--zstd", "-xf", bundle, "-C", out]))
+        try run("tar", ["--zstd", "-xf", bundle, "-C", out], install: "apt-get install -y tar zstd")
         XCTAssertEqual(try sha(out + "/x.npy"), try sha(src + "/x.npy"))
         let script = """
             import json, numpy as np
@@ -243,11 +224,12 @@ final class BundleTests: XCTestCase {
             assert e['x.npy']['tensors'][0]['shape'] == [2, 3]
             print('numpy ok', m['kind'])
             """
-        guard try run("/usr/bin/env", ["python3", "-c", "import numpy"]) != nil else {
-            throw missingPrerequisite("python3 numpy not installed: listed and extracted with tar only")
+        let python = try ProcessRunner.tool("python3", install: "apt-get install -y python3-numpy")
+        guard try ProcessRunner.run(python, ["-c", "import numpy"]).status == 0 else {
+            throw missingPrerequisite("python3 numpy not installed (apt-get install -y python3-numpy): listed and extracted with tar only")
         }
-        let output = try run("/usr/bin/env", ["python3", "-c", script], cwd: out)
-        XCTAssertEqual(output?.trimmingCharacters(in: .whitespacesAndNewlines), "numpy ok experiment")
+        let output = try run("python3", ["-c", script], cwd: out, install: "apt-get install -y python3-numpy")
+        XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "numpy ok experiment")
     }
 
     // MARK: Bad input
@@ -258,17 +240,17 @@ final class BundleTests: XCTestCase {
         _ bundle: String, _ words: [String], options: BundleReadOptions = .init(), file: StaticString = #filePath,
         line: UInt = #line
     ) {
-        let verifyError = error({ try BundleReader.verify(bundle, options: options) }, file: file, line: line)
+        let verifyError = assertThrowsDataError({ try BundleReader.verify(bundle, options: options) }, file: file, line: line)
         for w in words {
             XCTAssertTrue(verifyError?.description.contains(w) ?? false, "'\(w)' not in: \(verifyError?.description ?? "nil")", file: file, line: line)
         }
         let fresh = root + "/unpack-\(UUID().uuidString)"
-        _ = error({ try BundleReader.unpack(bundle, to: fresh, options: options) }, file: file, line: line)
+        _ = assertThrowsDataError({ try BundleReader.unpack(bundle, to: fresh, options: options) }, file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: fresh), "partial output left", file: file, line: line)
         let existing = root + "/existing-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: existing, withIntermediateDirectories: true)
         try? Data("keep".utf8).write(to: URL(fileURLWithPath: existing + "/mine.txt"))
-        _ = error({ try BundleReader.unpack(bundle, to: existing, options: options) }, file: file, line: line)
+        _ = assertThrowsDataError({ try BundleReader.unpack(bundle, to: existing, options: options) }, file: file, line: line)
         XCTAssertEqual(contents(existing), ["mine.txt"], "an existing directory was changed", file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/evil"), "wrote outside the target", file: file, line: line)
     }
@@ -286,7 +268,7 @@ final class BundleTests: XCTestCase {
             let path = root + "/cut\(cut).tar.zst"
             try Data(bytes[0..<cut]).write(to: URL(fileURLWithPath: path))
             assertRejected(path, [])
-            let e = error { try BundleReader.verify(path) }
+            let e = assertThrowsDataError { try BundleReader.verify(path) }
             XCTAssertTrue(
                 ["truncated", "damaged", "missing", "not a tar archive"].contains { e?.description.lowercased().contains($0) ?? false },
                 e?.description ?? "")
@@ -405,9 +387,8 @@ final class BundleTests: XCTestCase {
         try Data(try manifestBytes([("a.bin", a)])).write(to: URL(fileURLWithPath: dir + "/manifest.json"))
         try Data(a).write(to: URL(fileURLWithPath: dir + "/a.bin"))
         let bsd = root + "/bsd.tar.zst"
-        if try run("/usr/bin/env", ["bsdtar", "--zstd", "-cf", bsd, "-C", dir, "manifest.json", "a.bin", "a.bin"]) != nil {
-            assertRejected(bsd, ["'a.bin' twice"])
-        }
+        try run("bsdtar", ["--zstd", "-cf", bsd, "-C", dir, "manifest.json", "a.bin", "a.bin"], install: bsdtar)
+        assertRejected(bsd, ["'a.bin' twice"])
     }
 
     func testDecompressionBombIsCapped() throws {
@@ -438,7 +419,7 @@ final class BundleTests: XCTestCase {
         let out = root + "/over"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try Data("mine".utf8).write(to: URL(fileURLWithPath: out + "/notes.txt"))
-        let e = error { try BundleReader.unpack(good, to: out) }
+        let e = assertThrowsDataError { try BundleReader.unpack(good, to: out) }
         XCTAssertTrue(e?.description.contains("'notes.txt' already exists") ?? false, e?.description ?? "")
         XCTAssertEqual(contents(out), ["notes.txt"])
         XCTAssertEqual(try String(contentsOfFile: out + "/notes.txt", encoding: .utf8), "mine")

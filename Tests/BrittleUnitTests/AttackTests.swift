@@ -5,6 +5,7 @@ import BrittleExperiments
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import XCTest
 
 final class AttackTests: XCTestCase {

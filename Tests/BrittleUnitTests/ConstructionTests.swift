@@ -1,6 +1,6 @@
 // Tests of the paper's dataset constructions: the invert-representation (D_R / D_NR) and
-// adversarial-relabel (D_rand / D_det) construction plugins on tiny models and data, and
-// `brittle datasets build` end to end (real binary; skipped without Fashion-MNIST installed).
+// adversarial-relabel (D_rand / D_det) construction plugins on tiny models and data. `brittle
+// datasets build` end to end: DatasetsBuildCLITests.
 // Not the attacks themselves (AttackTests.swift) nor the bundle format (BundleTests.swift).
 import BrittleArchive
 import BrittleConformance
@@ -9,6 +9,7 @@ import BrittleExperiments
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -17,12 +18,7 @@ final class ConstructionTests: XCTestCase {
 
     /// `n` images of 1x12x12 with smooth random content in [0, 1], labels i mod `classes`.
     func tinyData(_ n: Int = 20, classes: Int = 3, seed: UInt64 = 7) -> LabeledDataset {
-        var rng = SeededGenerator(seed: seed)
-        let images = Tensor(shape: [n, 1, 12, 12]) { p, count in
-            for i in 0..<count { p[i] = rng.nextUniform() }
-        }
-        return LabeledDataset(images: images, labels: (0..<n).map { $0 % classes },
-                              classNames: (0..<classes).map { "c\($0)" }, name: "tiny")
+        Fixtures.uniformData(n, shape: [1, 12, 12], classes: classes, seed: seed)
     }
 
     /// A small CNN (with batch norm) for 1x12x12 inputs.
@@ -192,139 +188,6 @@ final class ConstructionTests: XCTestCase {
         }
         XCTAssertTrue(try TestPlugins.construction("invert-representation").preservesLabels)
         XCTAssertFalse(try TestPlugins.construction("adversarial-relabel").preservesLabels)
-    }
-
-    // MARK: brittle datasets build (end to end)
-
-    func testDatasetsBuildWritesAVerifiableBundleThatTrainsAndTestsOnTheOriginalTestSet() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz") else {
-            throw missingPrerequisite("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
-        }
-        let brittle = try executable()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-construct-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-
-        var r = try sh(brittle, ["train", "--arch", "mlp", "--arch-opt", "hidden=32", "--epochs", "1", "--limit", "500",
-                                 "--test-limit", "100", "--out", dir + "/std"])
-        XCTAssertEqual(r.status, 0, r.err)
-
-        // Validation comes first: a bad parameter fails fast and writes nothing.
-        r = try sh(brittle, ["datasets", "build", "--transform", "adversarial-relabel:target-rule=sideways", "--model", dir + "/std",
-                             "--out", dir + "/bad.tar.zst"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssert(r.err.contains("target-rule") && r.err.contains("random, random-any, next"), r.err)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/bad.tar.zst"))
-        r = try sh(brittle, ["datasets", "build", "--transform", "invert-representation", "--limit", "4", "--out", dir + "/bad.tar.zst"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssert(r.err.contains("pass --model"), r.err)
-
-        let det = dir + "/det.tar.zst"
-        r = try sh(brittle, ["datasets", "build", "--transform", "adversarial-relabel:target-rule=next,steps=10,step-size=0.5",
-                             "--model", dir + "/std", "--limit", "40", "--seed", "3", "--out", det])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssert(r.out.contains("targeted-success"), r.out)
-        r = try sh(brittle, ["bundle", "verify", det])
-        XCTAssertEqual(r.status, 0, r.err + r.out)
-
-        let manifest = try BundleReader.manifest(of: det)
-        XCTAssertEqual(manifest.kind, .dataset)
-        let c = try XCTUnwrap(manifest.configuration["construction"])
-        XCTAssertEqual(c["transform"]?["id"]?.stringValue, "adversarial-relabel")
-        XCTAssertEqual(c["transform"]?["parameters"]?["target-rule"]?.stringValue, "next")
-        XCTAssertEqual(c["transform"]?["parameters"]?["epsilon"]?.numberValue, 2)
-        XCTAssertEqual(c["source"]?["dataset"]?.stringValue, "fashion-mnist")
-        XCTAssertEqual(c["source"]?["count"]?.numberValue, 40)
-        XCTAssertEqual(c["model"]?["architecture"]?.stringValue, "mlp")
-        XCTAssertEqual(c["model"]?["sha256"]?.stringValue?.count, 64)
-        XCTAssertEqual(c["seed"]?.numberValue, 3)
-        XCTAssertEqual(manifest.seeds["transform"], 3)
-        let success = try XCTUnwrap(c["reported"]?["targeted-success"]?.numberValue)
-        XCTAssert((0...1).contains(success))
-        XCTAssertEqual(Set(manifest.plugins.map(\.id)), ["adversarial-relabel", "mlp", "pgd-l2"])
-
-        // The images are float32 in [0, 1], labels (y + 1) mod 10 of the first 40 training images.
-        let built = try DatasetBundle.load(det, split: .train)
-        let source = try FashionMNIST.load(directory: "/usr/share/datasets/fashion-mnist", split: .train).subset(Array(0..<40))
-        XCTAssertEqual(built.labels, source.labels.map { ($0 + 1) % 10 })
-        XCTAssertEqual(built.classNames, source.classNames)
-        XCTAssert(built.images.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
-        XCTAssertNotEqual(built.images, source.images)
-
-        // Training on it: without a test set the error says how to get one; with one, the
-        // original test set is used.
-        r = try sh(brittle, ["train", "--dataset", det, "--arch", "mlp", "--arch-opt", "hidden=16", "--epochs", "1", "--out", dir + "/d"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssert(r.err.contains("--test-dataset fashion-mnist"), r.err)
-        r = try sh(brittle, ["train", "--dataset", det, "--test-dataset", "fashion-mnist", "--test-limit", "150", "--arch", "mlp",
-                             "--arch-opt", "hidden=16", "--epochs", "1", "--out", dir + "/d"])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssert(r.out.contains("(150 images)"), r.out)
-        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/d/metrics.json"))) as? [String: Any]
-        XCTAssertEqual(metrics?["trainImages"] as? Int, 40)
-        XCTAssertEqual(metrics?["testImages"] as? Int, 150)
-        XCTAssertEqual(metrics?["testDataset"] as? String, "fashion-mnist:test", "metrics.json names the test set")
-        // A test set of another shape is refused, naming both.
-        r = try sh(brittle, ["train", "--dataset", det, "--test-dataset", "synthetic-features", "--arch", "mlp",
-                             "--arch-opt", "hidden=16", "--epochs", "1", "--out", dir + "/mismatch"])
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssert(r.err.contains("does not match the training set"), r.err)
-        // `datasets show` on a train-only bundle describes it and says it has no test split.
-        r = try sh(brittle, ["datasets", "show", det, "--grid", dir + "/det-grid.png"])
-        XCTAssertEqual(r.status, 0, r.err)
-        XCTAssert(r.out.contains("test: none in this bundle"), r.out)
-
-        // D_R-style inversion through the CLI as well (few iterations).
-        let dr = dir + "/dr.tar.zst"
-        r = try sh(brittle, ["datasets", "build", "--transform", "invert-representation:iterations=20", "--model", dir + "/std",
-                             "--limit", "12", "--out", dr, "--name", "tiny-dnr"])
-        XCTAssertEqual(r.status, 0, r.err)
-        let m2 = try BundleReader.manifest(of: dr)
-        XCTAssertEqual(m2.configuration["dataset"]?.stringValue, "tiny-dnr")
-        XCTAssertNotNil(m2.configuration["construction"]?["reported"]?["relative-distance"]?.numberValue)
-        XCTAssertEqual(try DatasetBundle.load(dr, split: .train).labels, source.labels.prefix(12).map { $0 })
-    }
-
-    // MARK: Running the binary
-
-    func executable() throws -> String {
-        var candidates: [String] = []
-        if let e = ProcessInfo.processInfo.environment["BRITTLE_EXECUTABLE"] { candidates.append(e) }
-        if let d = PluginLoader.executableDirectory() { candidates.append(d + "/brittle") }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path + "/brittle")
-        candidates.append(Bundle(for: ConstructionTests.self).bundleURL.deletingLastPathComponent().path + "/brittle")
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            // Fail, not skip: a missing binary must not silently drop the CLI tests.
-            XCTFail("the brittle executable is not built (run `swift build` first); looked at \(candidates)")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        return found
-    }
-
-    private final class Sink: @unchecked Sendable { var data = Data() }
-
-    /// Runs `exe args` (stdout and stderr drained concurrently); fails after `timeout` seconds.
-    func sh(_ exe: String, _ args: [String], timeout: TimeInterval = 120) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        p.standardInput = FileHandle.nullDevice
-        let outPipe = Pipe(), errPipe = Pipe()
-        p.standardOutput = outPipe
-        p.standardError = errPipe
-        let done = DispatchSemaphore(value: 0)
-        p.terminationHandler = { _ in done.signal() }
-        try p.run()
-        let out = Sink(), err = Sink(), group = DispatchGroup()
-        let oh = outPipe.fileHandleForReading, eh = errPipe.fileHandleForReading
-        DispatchQueue.global().async(group: group) { out.data = oh.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { err.data = eh.readDataToEndOfFile() }
-        if done.wait(timeout: .now() + timeout) == .timedOut {
-            kill(p.processIdentifier, SIGKILL)
-            XCTFail("brittle \(args.joined(separator: " ")) timed out after \(timeout)s")
-        }
-        group.wait()
-        return (p.terminationStatus, String(decoding: out.data, as: UTF8.self), String(decoding: err.data, as: UTF8.self))
     }
 }
 

@@ -1,6 +1,6 @@
 // The configuration of `brittle reproduce`: presets, overrides (--set, config files) and
 // validation; and the claims checked on results (pass and fail sides). The pipeline end to end
-// is tested through the CLI (CLITests, smoke preset).
+// is tested through the CLI (ReproduceCLITests, smoke preset).
 @testable import BrittleExperiments
 import Foundation
 import XCTest

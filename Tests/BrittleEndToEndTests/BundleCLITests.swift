@@ -1,47 +1,26 @@
 // End-to-end tests of `brittle bundle ...` and `brittle datasets ...`: the real binary
 // (.build/debug/brittle, built by `swift build`), its output and exit codes.
 import BrittleArchive
+import BrittleDatasets
+import BrittleFigures
 import BrittleIO
 import BrittleNN
+import BrittleTestSupport
 import Foundation
 import XCTest
 
 final class BundleCLITests: XCTestCase {
-    private var root = ""
-    private var brittle = ""
+    private var box: CLISandbox!
+    private var root: String { box.root }
 
-    override func setUpWithError() throws {
-        let bin = Bundle.main.bundleURL.path.contains(".build")
-            ? Bundle.main.bundleURL.path : URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        let candidates = [bin + "/brittle", URL(fileURLWithPath: bin).deletingLastPathComponent().path + "/brittle"]
-            + [URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/.build/debug/brittle"]
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            // Fail, not skip: a missing binary must not silently drop the CLI tests.
-            XCTFail("brittle binary not built (run `swift build` first); looked at \(candidates)")
-            throw CocoaError(.fileNoSuchFile)
-        }
-        brittle = found
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-bcli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { box = try CLISandbox() }
+    override func tearDown() { box = nil }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
-
-    /// (exit status, stdout, stderr) of `brittle args`.
+    /// (exit status, stdout, stderr) of `brittle args`, run in the sandbox (its data directory
+    /// is `root/data`, its working directory `root`).
     private func run(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: brittle)
-        p.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["BRITTLE_DATA_DIR"] = root + "/data"
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try box.run(args)
+        return (r.status, r.stdout, r.stderr)
     }
 
     func testPackInspectVerifyUnpack() throws {
@@ -116,6 +95,19 @@ final class BundleCLITests: XCTestCase {
         XCTAssertEqual(status, 0, err)
         XCTAssertTrue(out.contains("train: 10000 images of 1x8x8"), out)
         XCTAssertTrue(out.contains("y=+1"), out)
+        // The sample grid lands in the working directory (the sandbox, never the checkout) and
+        // is the grid of the first 8 training images of each class, byte for byte.
+        let grid = root + "/synthetic-features-samples.png"
+        XCTAssertTrue(out.contains("sample grid: synthetic-features-samples.png"), out)
+        let d = try DatasetLoader.load(bundle, split: .train)
+        let rows = (0..<d.numClasses).map { c -> [ImageGrid.Cell?] in
+            d.labels.indices.filter { d.labels[$0] == c }.prefix(8).map { ImageGrid.Cell(d.images.slice($0..<($0 + 1)).reshaped(d.imageShape)) }
+        }
+        XCTAssertEqual(rows.map(\.count), [8, 8])
+        let expected = root + "/expected.png"
+        try ImageGrid(rows: rows, rowTitles: d.classNames, title: "\(d.name): 8 training images per class").write(to: expected)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: grid)), try Data(contentsOf: URL(fileURLWithPath: expected)),
+                       "the sample grid is not the first 8 training images per class")
 
         (status, out, err) = try run(["datasets", "import", "cifar10", "--from", root + "/nothing"])
         XCTAssertNotEqual(status, 0)

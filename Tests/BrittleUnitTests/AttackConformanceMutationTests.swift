@@ -4,6 +4,7 @@
 import BrittleConformance
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import XCTest
 
 final class AttackConformanceMutationTests: XCTestCase {

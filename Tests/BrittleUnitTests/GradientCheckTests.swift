@@ -6,51 +6,8 @@
 // 1e-4 for an analytic -0.1837). So each check tries h = 1e-3, 3e-4, 1e-4 and passes if one
 // agrees; a wrong pullback disagrees at every step size.
 import BrittleNN
+import BrittleTestSupport
 import XCTest
-
-func randomTensor(_ shape: [Int], _ rng: inout SeededGenerator, scale: Float = 1) -> Tensor {
-    Initializer.normal(shape, std: scale, rng: &rng)
-}
-
-/// f(x) = <w, layer(x)> in Double.
-func probe(_ layer: Layer, _ x: Tensor, _ w: Tensor, _ mode: Mode) -> Double {
-    layer.forward(x, mode: mode).dot(w)
-}
-
-/// L1 size of the terms of <w, y>.
-func termScale(_ y: Tensor, _ w: Tensor) -> Double {
-    zip(y.scalars, w.scalars).reduce(0) { $0 + Double(abs($1.0 * $1.1)) }
-}
-
-/// A direction with `k` random non-zero coordinates: moving a whole weight tensor along a dense
-/// direction shifts every pre-activation by ~h*sqrt(fanIn) and crosses ReLU kinks constantly.
-func sparseDirection(_ shape: [Int], _ rng: inout SeededGenerator, k: Int = 8) -> Tensor {
-    var t = Tensor(shape: shape)
-    for _ in 0..<min(k, t.count) { t.scalars[rng.nextInt(below: t.count)] = rng.nextNormal() }
-    return t
-}
-
-func assertClose(_ analytic: Double, _ numeric: Double, _ what: String, rel: Double = 2e-2, abs: Double = 2e-4,
-                 file: StaticString = #filePath, line: UInt = #line) {
-    let err = Swift.abs(analytic - numeric)
-    XCTAssert(err <= rel * max(Swift.abs(analytic), Swift.abs(numeric)) + abs,
-              "\(what): analytic \(analytic) vs finite difference \(numeric)", file: file, line: line)
-}
-
-/// Compares `analytic` with (f(h) - f(-h)) / 2h over a ladder of step sizes; `f(t)` evaluates
-/// the function at the point moved by t along the direction. `scale` is the L1 size of the
-/// terms f sums (float32 round-off in f is ~1e-6 of it, amplified by 1/2h).
-func assertDirectionalDerivative(_ analytic: Double, _ what: String, scale: Double = 1, file: StaticString = #filePath,
-                                 line: UInt = #line, _ f: (Float) -> Double) {
-    var tried: [String] = []
-    for h: Float in [1e-3, 3e-4, 1e-4] {
-        let fd = (f(h) - f(-h)) / Double(2 * h)
-        let tol = 2e-2 * max(Swift.abs(analytic), Swift.abs(fd)) + 1e-6 * (scale + 1) / Double(h)
-        if Swift.abs(analytic - fd) <= tol { return }
-        tried.append("h=\(h): \(fd)")
-    }
-    XCTFail("\(what): analytic \(analytic) vs finite differences \(tried.joined(separator: ", "))", file: file, line: line)
-}
 
 /// Checks input and parameter gradients of `layer` at `x` in `mode`.
 func checkLayer(_ layer: Layer, input x: Tensor, mode: Mode, seed: UInt64 = 1,

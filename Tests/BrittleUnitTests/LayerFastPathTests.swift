@@ -5,6 +5,7 @@
 // against the same layers run one by one.
 @testable import BrittleGEMM
 import BrittleNN
+import BrittleTestSupport
 import XCTest
 
 /// y[n, f, oh, ow] = b[f] + sum over c, i, j of w[f, c, i, j] * x[n, c, oh*s - p + i, ow*s - p + j].

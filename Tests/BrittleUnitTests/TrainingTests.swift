@@ -1,12 +1,13 @@
 // In-process tests of training and checkpoints (BrittleExperiments) and of the optimiser pieces
 // they rest on: checkpoint round trips of every reference architecture, bit-identical training
 // for a seed, learning-rate schedules and SGD against hand-computed values, batch-norm running
-// statistics by mode. The CLI around them is tested in CLITests.swift.
+// statistics by mode. The CLI around them: TrainCLITests.
 @testable import BrittleExperiments
 import BrittleGEMM
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
+import BrittleTestSupport
 import Foundation
 import XCTest
 
@@ -56,23 +57,8 @@ final class TrainingTests: XCTestCase {
         return Tensor(shape: [n, 1, 28, 28], scalars: (0..<(n * 784)).map { _ in rng.nextUniform() })
     }
 
-    /// 4 classes of 28x28 images: class k is brighter in quadrant k, over uniform noise.
     private func syntheticDataset(count: Int, seed: UInt64) -> LabeledDataset {
-        var rng = SeededGenerator(seed: seed)
-        var pixels = [Float](repeating: 0, count: count * 784)
-        var labels: [Int] = []
-        for i in 0..<count {
-            let k = i % 4
-            labels.append(k)
-            for r in 0..<28 {
-                for c in 0..<28 {
-                    let inQuadrant = (r / 14) * 2 + (c / 14) == k
-                    pixels[i * 784 + r * 28 + c] = 0.5 * rng.nextUniform() + (inQuadrant ? 0.5 : 0)
-                }
-            }
-        }
-        return LabeledDataset(images: Tensor(shape: [count, 1, 28, 28], scalars: pixels), labels: labels,
-                              classNames: ["0", "1", "2", "3"], name: "synthetic")
+        Fixtures.quadrants(count: count, seed: seed)
     }
 
     /// Trains architecture `id` from `seed` with `threads` worker threads (restored afterwards)
