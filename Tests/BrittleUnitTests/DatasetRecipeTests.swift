@@ -10,14 +10,14 @@ import Foundation
 import XCTest
 
 final class DatasetRecipeTests: XCTestCase {
-    private var root = ""
+    private var scratch: TemporaryDirectory!
+    private var root: String { scratch.path }
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("brittle-datasets-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("datasets")
     }
 
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
+    override func tearDownWithError() throws { scratch = nil }
 
     func testRecipesAreCompleteAndConsistent() throws {
         let recipes = try DatasetCatalog.recipes()

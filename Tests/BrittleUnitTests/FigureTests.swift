@@ -6,21 +6,18 @@
 import BrittleIO
 import BrittleNN
 import Foundation
+import BrittleTestSupport
 import XCTest
 
 final class FigureTests: XCTestCase {
-    private var directory = ""
+    private var scratch: TemporaryDirectory!
+    private var directory: String { scratch.path }
 
     override func setUpWithError() throws {
-        directory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("brittle-figures-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("figures")
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func tearDownWithError() throws { scratch = nil }
 
     private func path(_ name: String) -> String { directory + "/" + name }
 
@@ -284,11 +281,12 @@ final class FigureTests: XCTestCase {
         }
     }
 
-    // MARK: Samples for a person
+    // MARK: Every kind on realistic and hard inputs
 
-    /// One realistic figure of each kind (Fashion-MNIST images when installed), kept in
-    /// $BRITTLE_FIGURE_SAMPLES when set.
-    func testSampleFigures() throws {
+    /// One realistic figure of each kind (Fashion-MNIST images when installed) and hard layouts
+    /// (NaN gaps, crossing series, negative automatic ranges): each must render to a decodable
+    /// PNG that is not blank. Kept in $BRITTLE_FIGURE_SAMPLES when set, for a person to look at.
+    func testEveryFigureKindRendersRealisticAndHardInputs() throws {
         let dir = ProcessInfo.processInfo.environment["BRITTLE_FIGURE_SAMPLES"] ?? directory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let names = FashionMNIST.classNames
@@ -388,6 +386,13 @@ final class FigureTests: XCTestCase {
         ] {
             let png = try DecodedPNG(contentsOf: "\(dir)/\(name).png")
             XCTAssertEqual(png[0, 0], RGBPixel(gray: 255), name)
+            // Not blank: axes, marks, images and text cover a visible share of the canvas.
+            var inked = 0
+            for y in stride(from: 0, to: png.height, by: 2) {
+                for x in stride(from: 0, to: png.width, by: 2) where png[x, y] != RGBPixel(gray: 255) { inked += 1 }
+            }
+            let share = Double(inked) / Double(((png.width + 1) / 2) * ((png.height + 1) / 2))
+            XCTAssertGreaterThan(share, 0.02, "\(name): \(String(format: "%.3f", share)) of the pixels are not background")
         }
     }
 }

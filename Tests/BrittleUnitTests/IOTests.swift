@@ -9,18 +9,14 @@ import Foundation
 import XCTest
 
 final class IOTests: XCTestCase {
-    private var directory = ""
+    private var scratch: TemporaryDirectory!
+    private var directory: String { scratch.path }
 
     override func setUpWithError() throws {
-        directory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("brittle-io-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("io")
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func tearDownWithError() throws { scratch = nil }
 
     private func path(_ name: String) -> String { directory + "/" + name }
 

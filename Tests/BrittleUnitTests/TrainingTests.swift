@@ -12,7 +12,8 @@ import Foundation
 import XCTest
 
 final class TrainingTests: XCTestCase {
-    private var directory = ""
+    private var scratch: TemporaryDirectory!
+    private var directory: String { scratch.path }
 
     /// Small options for each reference architecture (fast, but every layer kind present).
     private let smallOptions: [String: [String: String]] = [
@@ -22,16 +23,11 @@ final class TrainingTests: XCTestCase {
     ]
 
     override func setUpWithError() throws {
-        directory =
-            FileManager.default.temporaryDirectory
-            .appendingPathComponent("brittle-training-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        scratch = try TemporaryDirectory("training")
         ProgressBar.enabled = false
     }
 
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+    override func tearDownWithError() throws { scratch = nil }
 
     // MARK: Helpers
 
