@@ -1,6 +1,7 @@
 // `brittle evaluate`: clean test accuracy of a trained model and, with --attack, robust accuracy
-// per epsilon under any attack plugin, run through the host's runner (eval mode, host-side
-// projection and scoring).
+// per epsilon under any attack plugin, with robustness.json and the robust-accuracy curve.
+// Options, the epsilon sweep and output only: each row is BrittleExperiments' evaluateRobustness
+// (an AttackRun, host-side projection and scoring).
 import ArgumentParser
 import BrittleExperiments
 import BrittleFigures
@@ -20,8 +21,7 @@ struct Evaluate: ParsableCommand {
             is over the examples the model classifies correctly.
             """)
 
-    @Option(help: "Run directory written by `brittle train`, a .safetensors checkpoint, or a model bundle FILE.tar.zst (verified as it streams).")
-    var model: String
+    @OptionGroup var modelOption: ModelOptions
 
     @Option(help: "Attack plugin id (see `brittle plugins list`).")
     var attack: String?
@@ -36,11 +36,9 @@ struct Evaluate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Attack restarts (for attacks that take `restarts`).")
     var restarts: Int?
 
-    @Option(name: .customLong("attack-opt"), help: "Attack parameter key=value (repeatable).")
-    var attackOptions: [String] = []
+    @OptionGroup var attackParameters: AttackParameterOptions
 
-    @Option(help: "Seed of the attack's random starts.")
-    var seed: UInt64 = 0
+    @OptionGroup var seedOption: SeedOptions
 
     @Option(help: "Directory for robustness.json and the robust-accuracy-vs-epsilon curve robustness.png (default with --attack: MODEL_DIR/evaluation-ATTACK, or ./evaluation-ATTACK for a file or bundle).")
     var out: String?
@@ -52,7 +50,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var bundleLimit: MaxSizeOptions
 
     func validate() throws {
-        let pairs = try parsePairs(attackOptions, flag: "--attack-opt")
+        let pairs = try attackParameters.values()
         if let out { try validateOutputDirectory(out) }
         let epsilons = try self.epsilons()
         try rejectContradiction(pairs, "epsilon", epsilons, flag: "--eps")
@@ -91,13 +89,14 @@ struct Evaluate: ParsableCommand {
         try memory.apply()
         bundleLimit.apply()
         plugins.load()
+        let registry = Registry.shared
         // Configure (and so validate) every attack before loading data or models.
         var configs: [Configuration] = []
         var attackPlugin: (any AttackPlugin)?
         if let attack {
-            let p = try Registry.shared.attack(attack)
+            let p = try registry.attack(attack)
             attackPlugin = p
-            var text = try parsePairs(attackOptions, flag: "--attack-opt")
+            var text = try attackParameters.values()
             if let steps { text["steps"] = String(steps) }
             if let restarts { text["restarts"] = String(restarts) }
             let epsilons = try self.epsilons()?.map { String($0) } ?? []
@@ -108,17 +107,14 @@ struct Evaluate: ParsableCommand {
                 _ = try p.makeAttack(c)
                 configs.append(c)
             }
-        } else if eps != nil || steps != nil || restarts != nil || !attackOptions.isEmpty {
+        } else if eps != nil || steps != nil || restarts != nil || !attackParameters.isEmpty {
             throw ValidationError("--eps, --steps, --restarts and --attack-opt need --attack ID")
         }
 
-        let m = try Checkpoint.load(model)
-        // Before any batch: the attack runner's batches and predict's are the largest.
-        try MemoryBudget.current.check(m, use: .inference(batchSize: MemoryBudget.evaluationBatchSize))
-        let testSet = try data.load(.test)
-        guard testSet.imageShape == m.inputShape else {
-            throw ValidationError("model expects inputs \(m.inputShape), dataset has \(testSet.imageShape)")
-        }
+        let model = modelOption.model
+        let m = try modelOption.load(registry: registry)
+        let testSet = try data.source.test()
+        try ModelMismatchError.checkInputs(of: m, fit: testSet, role: "test set")
         let start = Date()
         let acc = accuracy(m, on: testSet)
         print(String(format: "model: %@ (%@)\nclean test accuracy: %.2f%% (%d images, %.1fs)",
@@ -130,7 +126,7 @@ struct Evaluate: ParsableCommand {
         for c in configs {
             let a = try attackPlugin.makeAttack(c)
             let bar = ProgressBar("\(attackPlugin.id) eps \(c.values["epsilon"].map { "\($0)" } ?? "?")", total: testSet.count)
-            let r = evaluateRobustness(m, attack: a, images: testSet.images, labels: testSet.labels, seed: seed) { bar.update($0) }
+            let r = evaluateRobustness(m, attack: a, images: testSet.images, labels: testSet.labels, seed: seedOption.seed) { bar.update($0) }
             rows.append(EvaluationRow(attack: attackPlugin.id, attackVersion: attackPlugin.version, configuration: c.text, result: r))
             print(String(format: "%-10@ %9.2f%%   %17.2f%%   %7.1f   %@", "\(a.threatModel.epsilon)" as NSString,
                          100 * r.robustAccuracy, 100 * r.successOnCorrect, r.seconds, c.description))
@@ -157,20 +153,4 @@ struct Evaluate: ParsableCommand {
         try plot.write(to: plotPath)
         print("results: \(jsonPath), curve: \(plotPath)")
     }
-}
-
-struct EvaluationRow: Codable {
-    var attack: String
-    var attackVersion: String
-    var configuration: [String: String]
-    var result: RobustEvaluation
-}
-
-struct EvaluationRecord: Codable {
-    var model: String
-    var architecture: String
-    var dataset: String
-    var examples: Int
-    var cleanAccuracy: Float
-    var rows: [EvaluationRow]
 }
