@@ -22,10 +22,12 @@ final class AttackRunTests: XCTestCase {
         return LabeledDataset(images: x, labels: (0..<n).map { $0 % 3 }, classNames: ["a", "b", "c"], name: "tiny")
     }
 
-    /// PGD Linf with a random start, so every example's result depends on its seed.
+    /// One small Linf step from a random start, so every example's result depends on its seed
+    /// (larger steps would saturate to the same corner of the ball from any start).
     func randomStartPGD() throws -> any Attack {
         let p = try TestPlugins.attack("pgd-linf")
-        return try p.makeAttack(try p.configuration(["epsilon": "0.1", "steps": "2", "random-start": "true"]))
+        return try p.makeAttack(try p.configuration(["epsilon": "0.1", "steps": "1", "step-size": "0.01",
+                                                     "random-start": "true", "best": "false"]))
     }
 
     func testNextTargetsAreTheFollowingClass() {
@@ -84,8 +86,9 @@ final class AttackRunTests: XCTestCase {
         XCTAssertEqual(outcome.score, AttackScore(labels: d.labels, clean: m.predict(d.images), adversarial: predictions, targets: targets))
         let whole = try AttackRun(attack: attack, targeting: .random, seed: 11, batchSize: 250).run(on: m, d)
         XCTAssertEqual(whole.adversarialPredictions, outcome.adversarialPredictions, "batching does not change per-example results")
-        let other = try AttackRun(attack: attack, targeting: .random, seed: 12, batchSize: 3).run(on: m, d)
-        XCTAssertNotEqual(other.adversarial, outcome.adversarial, "the run seed reaches the attack")
+        let seed11 = try AttackRun(attack: attack, seed: 11, batchSize: 3).run(on: m, d)
+        let seed12 = try AttackRun(attack: attack, seed: 12, batchSize: 3).run(on: m, d)
+        XCTAssertNotEqual(seed11.adversarial, seed12.adversarial, "the run seed reaches the attack's random start")
     }
 
     func testRobustEvaluationIsTheUntargetedRun() throws {
