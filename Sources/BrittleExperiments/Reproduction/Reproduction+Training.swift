@@ -35,25 +35,22 @@ extension Reproduction {
             let set = try data()
             let test = try self.test()
             let plugin = try self.registry.architecture(architecture)
-            let configuration = try plugin.configuration([:])
-            try MemoryBudget.current.check(plugin, configuration: configuration, inputShape: set.imageShape,
-                                           classCount: set.numClasses, use: .training(batchSize: training.batchSize))
-            let model = try plugin.build(configuration, inputShape: set.imageShape, classCount: set.numClasses, seed: seed)
-            var augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)?
+            let model = try TrainingRun.model(plugin, configuration: try plugin.configuration([:]), inputShape: set.imageShape,
+                                              classCount: set.numClasses, seed: seed, batchSize: training.batchSize)
+            var run = TrainingRun(configuration: training, registry: self.registry)
+            run.monitor = 0
             if let adversarial {
                 var params = adversarial
-                let id = params.removeValue(forKey: "attack") ?? "pgd-l2"
-                let attackPlugin = try self.registry.attack(id)
-                augment = adversarialBatches(model: model, attack: try attackPlugin.makeAttack(try attackPlugin.configuration(params)))
+                let attackPlugin = try self.registry.attack(params.removeValue(forKey: "attack") ?? "pgd-l2")
+                run.adversary = try TrainingRun.Adversary(plugin: attackPlugin, configuration: try attackPlugin.configuration(params))
             }
             self.log("  \(architecture) on \(set.count) images, \(epochs) epochs, seed \(seed)" + (adversarial.map { ", adversarial \($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" } ?? ""))
-            let resume = self.resumeFile(name, stageKey)
-            let start = Date()
-            let history = try BrittleExperiments.train(model, on: set, configuration: training, augment: augment, resumeFile: resume)
+            // The test set is measured once, after the last epoch.
+            let outcome = try run.run(model, on: set, test: test, testEachEpoch: false, resumeFile: self.resumeFile(name, stageKey),
+                                      log: self.log)
             try Checkpoint.save(model, to: (dir as NSString).appendingPathComponent(Checkpoint.fileName), registry: self.registry)
-            let record = TrainingRecord(architecture: architecture, trainImages: set.count, epochs: history,
-                                        testAccuracy: accuracy(model, on: test), testImages: test.count,
-                                        seconds: Date().timeIntervalSince(start))
+            let record = TrainingRecord(architecture: architecture, trainImages: set.count, epochs: outcome.epochs,
+                                        testAccuracy: outcome.testAccuracy, testImages: test.count, seconds: outcome.seconds)
             try prettyJSON(record).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("training.json")))
         }
         try? FileManager.default.removeItem(atPath: resumeFile(name, ref.key))
