@@ -1,6 +1,7 @@
 // Model checkpoints: the weights and batch-norm buffers in one safetensors file (loadable by
 // Python's `safetensors` / PyTorch), with the architecture id, its configuration, the input
 // shape and the class count in the file's metadata so the model can be rebuilt from it alone.
+// Not the mid-training checkpoint with optimiser state (TrainingCheckpoint, Training.swift).
 import BrittleArchive
 import BrittleIO
 import BrittleNN

@@ -1,7 +1,7 @@
-// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, as it
-// streams; models are read into memory, nothing is unpacked), reloads every model it holds, re-measures the
-// figures results.json records (clean and robust accuracy, the (y+1) share, accuracy on
-// examples transferred from the standard model) on the original test set, and compares.
+// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, as it streams;
+// models are read into memory, nothing is unpacked), re-measures with every model it holds the
+// figures results.json records (clean and robust accuracy, the (y+1) share, transfer) on the
+// original test set, and compares. Not the bundle format (BrittleArchive) nor a rerun of training.
 import BrittleArchive
 import BrittleIO
 import BrittleNN
