@@ -4,6 +4,8 @@
 // then `brittle evaluate --plugin-path PATH/.build/debug --attack NAME ...`.
 import ArgumentParser
 import BrittleExperiments
+import BrittleIO
+import BrittlePlugins
 import Foundation
 
 extension Plugins {
@@ -24,10 +26,7 @@ extension Plugins {
 
         func validate() throws {
             guard family == "attack" else { throw ValidationError("only 'attack' has a template for now, got '\(family)'") }
-            let ok = name.first.map { $0.isLowercase && $0.isASCII } ?? false
-                && name.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
-                && !name.hasSuffix("-") && !name.contains("--")
-            guard ok else { throw ValidationError("plugin id '\(name)' must be kebab-case: lowercase letters, digits, single dashes") }
+            guard Registry.isValidID(name) else { throw ValidationError("plugin id '\(name)' must be kebab-case: lowercase letters, digits, single dashes") }
         }
 
         func run() throws {
@@ -48,20 +47,15 @@ extension Plugins {
                 ("Tests/\(module)Tests/\(module)Tests.swift", testTemplate(module: module, type: type)),
                 (".gitignore", ".build/\nPackage.resolved\n"),
             ]
-            // Write into a temporary sibling, then move into place: no half-written starter.
-            let tmp = absolute(dir) + ".tmp-\(getpid())"
-            try? fm.removeItem(atPath: tmp)
-            do {
+            // Published whole by the kit's one atomic writer: no half-written starter.
+            let target = absolute(dir)
+            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.publishDirectory(target) { tmp in
                 for (path, text) in files {
                     let full = tmp + "/" + path
                     try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    try text.write(toFile: full, atomically: true, encoding: .utf8)
+                    try AtomicFile.write(full, data: Data(text.utf8))
                 }
-                if fm.fileExists(atPath: dir) { try fm.removeItem(atPath: dir) }
-                try fm.moveItem(atPath: tmp, toPath: dir)
-            } catch {
-                try? fm.removeItem(atPath: tmp)
-                throw error
             }
             print("""
                 wrote \(dir) (attack plugin '\(name)', module \(module))

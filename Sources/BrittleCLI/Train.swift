@@ -220,5 +220,5 @@ struct AdversarialRecord: Codable {
 /// Writes `data` to a temporary name beside `path`, flushes it and renames it into place (the
 /// kit's one atomic writer: the temporary is removed on failure and on a signal).
 func writeAtomically(_ data: Data, to path: String) throws {
-    try FileBytes.replace(path, with: [UInt8](data))
+    try AtomicFile.write(path, data: data)
 }

@@ -1,19 +1,20 @@
-// Reading a PNG back into 8-bit RGB pixels through cairo (libpng underneath), so tests and
-// reports can check what a figure actually shows. Not an image-processing type: just pixels.
+// Reading a PNG back into 8-bit RGB pixels through cairo (libpng underneath), so the tests
+// (`@testable import`) can check what a figure actually shows. Internal: not public API, and
+// not an image-processing type: just pixels.
 import CCairo
 import Foundation
 
 /// The pixels of a PNG file, decoded by cairo. Row-major, (0, 0) is the top-left pixel.
-public struct DecodedPNG: Sendable {
+struct DecodedPNG: Sendable {
     /// Width in pixels.
-    public let width: Int
+    let width: Int
     /// Height in pixels.
-    public let height: Int
+    let height: Int
     /// `width * height` pixels, row-major. Alpha, if any, is composited over white.
-    public let pixels: [RGBPixel]
+    let pixels: [RGBPixel]
 
     /// Decodes the PNG at `path`; throws `FigureError.readFailed` with cairo's status on failure.
-    public init(contentsOf path: String) throws {
+    init(contentsOf path: String) throws {
         let s = cairo_image_surface_create_from_png(path)
         defer { cairo_surface_destroy(s) }
         let status = cairo_surface_status(s)
@@ -55,13 +56,13 @@ public struct DecodedPNG: Sendable {
     }
 
     /// The pixel at column `x`, row `y`.
-    public subscript(x: Int, y: Int) -> RGBPixel {
+    subscript(x: Int, y: Int) -> RGBPixel {
         precondition(x >= 0 && x < width && y >= 0 && y < height, "DecodedPNG: (\(x), \(y)) outside \(width)x\(height)")
         return pixels[y * width + x]
     }
 
     /// How many pixels equal `pixel` exactly.
-    public func count(of pixel: RGBPixel) -> Int {
+    func count(of pixel: RGBPixel) -> Int {
         pixels.reduce(0) { $0 + ($1 == pixel ? 1 : 0) }
     }
 }

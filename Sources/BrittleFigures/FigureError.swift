@@ -11,7 +11,7 @@ public enum FigureError: Error, Equatable, CustomStringConvertible, LocalizedErr
     case drawingFailed(figure: String, status: String)
     /// The PNG could not be written to `path`; `status` is cairo's status string or the system error.
     case writeFailed(path: String, status: String, hint: String?)
-    /// A PNG could not be read back (for `DecodedPNG`).
+    /// A PNG could not be read back (the tests' `DecodedPNG`).
     case readFailed(path: String, status: String)
 
     /// The message, naming the figure or path and the cause.

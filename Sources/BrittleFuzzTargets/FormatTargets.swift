@@ -39,9 +39,10 @@ enum FormatTargets {
             for (name, data) in sink.entries {
                 if name.hasSuffix(".npy") {
                     _ = try? NPY.decode(data, path: name)
-                    _ = try? TensorHeaders.npy(data, path: name)
+                    _ = try? NPYHeader.parse(data, path: name)
                 } else if name.hasSuffix(".safetensors") {
                     _ = try? Safetensors.decode(data, path: name)
+                    _ = try? SafetensorsHeader.parse(data, path: name)
                     _ = try? TensorHeaders.safetensors(data, path: name)
                 } else if name == BundleManifest.fileName || name.hasSuffix(".json") {
                     _ = try? BundleManifest.decode(data, source: name)
@@ -87,12 +88,13 @@ enum FormatTargets {
 
     static func npy(_ bytes: [UInt8]) {
         _ = try? NPY.decode(bytes, path: "fuzz.npy")
-        _ = try? TensorHeaders.npy(bytes, path: "fuzz.npy")
+        _ = try? NPYHeader.parse(bytes, path: "fuzz.npy")
         _ = try? TensorHeaders.describe(path: "fuzz.npy", prefix: bytes)
     }
 
     static func safetensors(_ bytes: [UInt8]) {
         _ = try? Safetensors.decode(bytes, path: "fuzz.safetensors")
+        _ = try? SafetensorsHeader.parse(bytes, path: "fuzz.safetensors")
         _ = try? TensorHeaders.safetensors(bytes, path: "fuzz.safetensors")
         _ = try? TensorHeaders.describe(path: "fuzz.safetensors", prefix: bytes)
     }
@@ -104,12 +106,13 @@ enum FormatTargets {
     /// The bytes as a (possibly gzip-compressed) IDX file, read the way the loaders read it.
     static func idxGz(_ bytes: [UInt8]) {
         let path = FuzzTargets.scratchFile("input-idx.gz", bytes)
-        guard let data = try? GzipReader.readAll(path: path) else { return }
+        guard let data = try? DecompressingReader.readAll(path: path) else { return }
         idx(data)
     }
 
     private static func idx(_ bytes: [UInt8]) {
         _ = try? IDX.images(from: bytes, file: "fuzz-idx3-ubyte")
+        _ = try? IDX.imageHeader(bytes, file: "fuzz-idx3-ubyte")
         _ = try? IDX.labels(from: bytes, file: "fuzz-idx1-ubyte")
         _ = try? IDX.labels(from: bytes, file: "fuzz-idx1-ubyte", numClasses: 10)
     }

@@ -70,8 +70,7 @@ public enum FuzzTargets {
 
     /// `$TMPDIR/brittle-fuzz-<pid>`: one per process, created on first use and removed at exit.
     public static let scratchDirectory: String = {
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        let dir = (base as NSString).appendingPathComponent("brittle-fuzz-\(getpid())")
+        let dir = TemporaryPaths.directory + "/brittle-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         atexit { FuzzTargets.removeScratch() }
         return dir

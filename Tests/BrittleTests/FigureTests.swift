@@ -2,7 +2,7 @@
 // (decoded back through cairo) show what was drawn; bad paths fail cleanly and leave no file;
 // NaN and infinity in plot data are skipped. Set BRITTLE_FIGURE_SAMPLES=DIR to keep the sample
 // figures of `testSampleFigures` in DIR for a person to look at.
-import BrittleFigures
+@testable import BrittleFigures
 import BrittleIO
 import BrittleNN
 import Foundation
@@ -224,34 +224,6 @@ final class FigureTests: XCTestCase {
         XCTAssertNil(LinearFit([PlotPoint(1, 1), PlotPoint(1, 2)]), "no fit through a vertical line")
     }
 
-    func testBarChartWithSeedSpread() throws {
-        let chart = BarChart(
-            title: "Clean and robust accuracy", categories: ["D", "D_R", "D_NR"], xLabel: "training set",
-            yAxis: PlotAxis("accuracy (%)", range: 0...100),
-            series: [
-                .init("clean", samples: [[92.1, 92.5], [80.3, 81.0], [85.2, .nan]]),
-                .init("robust (L2 eps 1.0)", samples: [[2.0, 3.1], [32.6, 32.8], [2.9, 5.1]]),
-                .init("missing", values: [.nan, 50, .infinity], errors: [1, 2, 3]),
-            ], showsValues: true)
-        let out = path("bars.png")
-        try chart.write(to: out)
-        let (w, h) = try pngSize(out)
-        XCTAssertEqual(w, 800)
-        XCTAssertEqual(h, 520)
-        let png = try DecodedPNG(contentsOf: out)
-        XCTAssertEqual(png[1, 1], RGBPixel(gray: 255))
-        // Bars are solid rectangles: a 92 % bar in a ~400 px tall axis is thousands of pixels.
-        XCTAssertGreaterThan(png.count(of: FigureColor.palette(0).pixel), 2000)
-        XCTAssertGreaterThan(png.count(of: FigureColor.palette(1).pixel), 300)
-        XCTAssertGreaterThan(png.count(of: FigureColor.palette(2).pixel), 300)
-
-        let bad = BarChart(categories: ["a", "b"], series: [.init("one value", values: [1])])
-        XCTAssertThrowsError(try bad.write(to: path("bad.png"))) {
-            XCTAssertTrue("\($0)".contains("1 values for 2 categories"), "\($0)")
-        }
-        XCTAssertEqual(try listing(), ["bars.png"])
-    }
-
     func testNiceTicks() {
         let a = AxisTicks.covering(0.03, 0.93)
         XCTAssertEqual(a.lower, 0)
@@ -284,7 +256,6 @@ final class FigureTests: XCTestCase {
         XCTAssertThrowsError(try plot.write(to: out)) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains(out), text)
-            XCTAssertTrue(text.contains("error while writing to output stream"), "cairo's status string: \(text)")
             XCTAssertTrue(text.contains("does not exist"), text)
             XCTAssertEqual((error as? LocalizedError)?.errorDescription, text)
         }
@@ -302,7 +273,7 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(try pngSize(out).0, 300)
         let before = try Data(contentsOf: URL(fileURLWithPath: out))
         // A figure that fails leaves the previous file as it was.
-        XCTAssertThrowsError(try BarChart(categories: []).write(to: out))
+        XCTAssertThrowsError(try ImageGrid(rows: []).write(to: out))
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out)), before)
         // Overwriting goes through a rename too.
         try LinePlot(series: [.init("s", x: [0, 1], y: [1, 0])], width: 320, height: 240).write(to: out)
@@ -380,20 +351,6 @@ final class FigureTests: XCTestCase {
             ], showsFit: true
         ).write(to: dir + "/scatter.png")
 
-        try BarChart(
-            title: "Clean and robust accuracy by training set",
-            categories: ["D", "D_R", "D_NR", "D_sub", "D_rand", "D_det"],
-            xLabel: "training set", yAxis: PlotAxis("accuracy (%)", range: 0...100),
-            series: [
-                .init(
-                    "clean",
-                    samples: [[92.3, 92.0], [80.2, 79.4], [84.0, 83.1], [85.0, 84.2], [65.0, 63.2], [3.2, 7.9]]),
-                .init(
-                    "robust, L2 eps 1.0",
-                    samples: [[7.1, 6.0], [32.6, 32.8], [2.9, 5.1], [30.1, 29.0], [0.2, 0.4], [0.1, 0.3]]),
-            ], showsValues: true
-        ).write(to: dir + "/bars.png")
-
         // Harder layouts: many series crossing everywhere (legend moves outside), automatic
         // negative ranges with gaps; long category names (tilted).
         let epochs = (0...20).map(Double.init)
@@ -408,18 +365,6 @@ final class FigureTests: XCTestCase {
             title: "Training curves", xAxis: PlotAxis("epoch"), yAxis: PlotAxis("log loss difference"),
             series: curves, referenceLines: [ReferenceLine(y: 0, label: "no change", style: .dotted)]
         ).write(to: dir + "/line-many.png")
-        try BarChart(
-            title: "Accuracy on the original test set",
-            categories: [
-                "standard (D)", "adversarial (D)", "D_R from robust", "D_NR from standard", "D_rand all classes",
-                "D_rand excluding y", "D_det (y + 1)",
-            ], yAxis: PlotAxis("accuracy (%)"),
-            series: [
-                .init(
-                    "clean", values: [92.3, 85.1, 80.2, 84.0, 61.0, 65.0, 3.2], errors: [0.3, 0.5, 1, 0.9, 2, 1.5, 1])
-            ]
-        ).write(to: dir + "/bars-long.png")
-
         try ScatterPlot(
             title: "Transfer by construction", xAxis: PlotAxis("accuracy on the original test set (%)", range: 0...100),
             yAxis: PlotAxis("transfer success (%)", range: 0...100),
@@ -439,7 +384,7 @@ final class FigureTests: XCTestCase {
         ).write(to: dir + "/attack-gray.png")
 
         for name in [
-            "grid", "attack", "line", "scatter", "bars", "line-many", "bars-long", "scatter-groups", "attack-gray",
+            "grid", "attack", "line", "scatter", "line-many", "scatter-groups", "attack-gray",
         ] {
             let png = try DecodedPNG(contentsOf: "\(dir)/\(name).png")
             XCTAssertEqual(png[0, 0], RGBPixel(gray: 255), name)

@@ -88,7 +88,7 @@ final class HostileInputTests: XCTestCase {
     func testDeclaredSizeFarAboveTheBytesIsNeverAllocated() throws {
         // 40 GB declared, 1 kB present: more than any budget this machine gives by default.
         let huge: Int64 = 40_000_000_000
-        let header = TensorHeaders.npyHeader(descr: "|u1", shape: [51_020_408, 1, 28, 28])
+        let header = NPYHeader.encode(descr: "|u1", shape: [51_020_408, 1, 28, 28])
         let m = try manifest(.dataset, [("train/images.npy", huge, header), ("train/labels.npy", 128, [])])
         let bundle = try archive("bomb.tar.zst", [("manifest.json", Int64(m.count), m, "file"),
                                                  ("train/images.npy", huge, header, "file")])
@@ -332,7 +332,7 @@ extension HostileInputTests {
         // 64 MiB of zeros gzip to ~64 kB: the reader stops once the output passes the budget.
         let bomb = box.path("bomb.gz")
         try shell("/bin/sh", ["-c", "head -c 67108864 /dev/zero | gzip -c > '\(bomb)'"])
-        XCTAssertThrowsError(try GzipReader.readAll(path: bomb)) { error in
+        XCTAssertThrowsError(try DecompressingReader.readAll(path: bomb)) { error in
             XCTAssertTrue("\(error)".contains("memory budget"), "\(error)")
         }
     }

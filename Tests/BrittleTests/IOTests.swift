@@ -90,10 +90,10 @@ final class IOTests: XCTestCase {
         let test = try writeSplit(prefix: "t10k", count: 7, gzip: false)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("train-images-idx3-ubyte.gz")))
 
-        let gz = try GzipReader.readAll(path: path("train-labels-idx1-ubyte.gz"))
+        let gz = try DecompressingReader.readAll(path: path("train-labels-idx1-ubyte.gz"))
         XCTAssertEqual(gz, IDX.encodeLabels(train.labels))
-        XCTAssertEqual(try GzipReader.readAll(path: try write([], "empty")), [])
-        XCTAssertEqual(dataError { try GzipReader.readAll(path: path("absent.gz")) }?.kind, .missing)
+        XCTAssertEqual(try DecompressingReader.readAll(path: try write([], "empty")), [])
+        XCTAssertEqual(dataError { try DecompressingReader.readAll(path: path("absent.gz")) }?.kind, .missing)
 
         for (split, data) in [(FashionMNIST.Split.train, train), (.test, test)] {
             let set = try FashionMNIST.load(directory: directory, split: split)
@@ -328,6 +328,19 @@ final class IOTests: XCTestCase {
             #"{"\ud800":{}}"#, "{\"a\u{01}\":{}}",
             String(repeating: "[", count: 10_000),
             #"{"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,8]}}"#,
+            // Foundation's JSON hands booleans and fractions over as numbers: still not integers.
+            #"{"a":{"dtype":"F32","shape":[2,true],"data_offsets":[0,8]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8.0]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8e0]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[false,8]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,18446744073709551615]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":["v"]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":"k"}"#,
+            #"{"a":{"dtype":7,"shape":[2],"data_offsets":[0,8]}}"#,
+            #"{"a":{"dtype":"F32","shape":2,"data_offsets":[0,8]}}"#,
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4,8]}}"#,
+            // A name given twice: the last wins, and the first one's bytes belong to no tensor.
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#,
         ].enumerated() {
             let p = try rawSafetensors(header, dataBytes: 8, name: "bad\(i).st")
             let error = dataError { try Safetensors.read(path: p) }

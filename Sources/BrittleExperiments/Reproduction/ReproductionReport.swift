@@ -64,17 +64,12 @@ public enum ReproductionReport {
         if let f = try robustCurves(results, to: (figures as NSString).appendingPathComponent("robust-accuracy.png")) { figureFiles.append(f) }
         if let f = try transferScatter(results, to: (figures as NSString).appendingPathComponent("transfer.png")) { figureFiles.append(f) }
 
-        try atomicWrite(resultsEncoder.encode(results), to: (out as NSString).appendingPathComponent("results.json"))
-        try atomicWrite(results.config.encoded(), to: (out as NSString).appendingPathComponent("config.json"))
+        try AtomicFile.write((out as NSString).appendingPathComponent("results.json"), data: resultsEncoder.encode(results))
+        try AtomicFile.write((out as NSString).appendingPathComponent("config.json"), data: results.config.encoded())
         let references = (try? ReferenceFigures.load(ReferenceFigures.defaultPath())) ?? .none
         let markdown = render(results, figures: figureFiles.map { "figures/" + ($0 as NSString).lastPathComponent }, command: command, references: references)
-        try atomicWrite(Data(markdown.utf8), to: (out as NSString).appendingPathComponent("report.md"))
+        try AtomicFile.write((out as NSString).appendingPathComponent("report.md"), data: Data(markdown.utf8))
         if bundle { try writeBundle(results, run: run, command: command, figures: figureFiles) }
-    }
-
-    /// Writes through the kit's one atomic writer (flushed, renamed, removed on a signal).
-    static func atomicWrite(_ data: Data, to path: String) throws {
-        try FileBytes.replace(path, with: [UInt8](data))
     }
 }
 

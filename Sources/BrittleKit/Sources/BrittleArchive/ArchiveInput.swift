@@ -39,7 +39,7 @@ final class ArchiveInput {
 
     init(_ path: String) throws {
         var info = stat()
-        guard stat(path, &info) == 0 else { throw ArchiveIO.posixError(path, "open the bundle", errno) }
+        guard stat(path, &info) == 0 else { throw DataError.posix(path, "open the bundle", errno: errno) }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw DataError(.io, path: path, problem: "not a regular file", fix: "Pass a .tar.zst bundle")
         }
@@ -62,7 +62,7 @@ final class ArchiveInput {
 
     private static func requireZstd(_ path: String) throws {
         guard let file = FileHandle(forReadingAtPath: path) else {
-            throw ArchiveIO.posixError(path, "open the bundle", errno)
+            throw DataError.posix(path, "open the bundle", errno: errno)
         }
         defer { try? file.close() }
         let head = [UInt8]((try? file.read(upToCount: 512)) ?? Data())

@@ -26,7 +26,7 @@ extension BundleReader {
             }
         } else {
             guard mkdir(directory, 0o755) == 0 else {
-                throw ArchiveIO.posixError(directory, "create the directory (does its parent exist?)", errno)
+                throw DataError.posix(directory, "create the directory (does its parent exist?)", errno: errno)
             }
             created = true
         }
@@ -35,7 +35,7 @@ extension BundleReader {
         let createdToken = created ? TemporaryPaths.register(directory) : nil
         TemporaryPaths.sweepStale(in: directory)
         let staging = directory + "/" + TemporaryPaths.name("unpack", hidden: true)
-        guard mkdir(staging, 0o700) == 0 else { throw ArchiveIO.posixError(staging, "create the directory", errno) }
+        guard mkdir(staging, 0o700) == 0 else { throw DataError.posix(staging, "create the directory", errno: errno) }
         let stagingToken = TemporaryPaths.register(staging)
         var succeeded = false
         defer {
@@ -67,7 +67,7 @@ extension BundleReader {
                 for moved in topLevel.prefix(while: { $0 != name }) {
                     _ = rename(directory + "/" + moved, staging + "/" + moved)
                 }
-                throw ArchiveIO.posixError(directory + "/" + name, "move the unpacked file into place", code)
+                throw DataError.posix(directory + "/" + name, "move the unpacked file into place", errno: code)
             }
         }
         succeeded = true
@@ -88,25 +88,25 @@ final class FileSink: BundleEntrySink {
             if mkdir(parent, 0o755) != 0 {
                 var info = stat()
                 guard errno == EEXIST, lstat(parent, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw ArchiveIO.posixError(parent, "create the directory", errno)
+                    throw DataError.posix(parent, "create the directory", errno: errno)
                 }
             }
         }
         path = root + "/" + relative
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ArchiveIO.posixError(path, "create the file", errno) }
+        guard fd >= 0 else { throw DataError.posix(path, "create the file", errno: errno) }
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
-        try ArchiveIO.writeFully(fd, bytes, path: path)
+        try POSIXFile.write(fd, bytes, path: path)
     }
 
     func finish() throws {
         let status = close(fd)
         fd = -1
-        guard status == 0 else { throw ArchiveIO.posixError(path, "close the file", errno) }
+        guard status == 0 else { throw DataError.posix(path, "close the file", errno: errno) }
     }
 
     static func create(root: String, relative: String, bytes: [UInt8]) throws {

@@ -1,7 +1,7 @@
 // BundleWriter: packs files (from disk, or produced on the fly) into a bundle: manifest.json
 // first, then the entries sorted by path, each streamed in fixed-size chunks (never held
 // whole), with sizes and SHA-256 hashed in a first pass because the manifest comes first.
-// Written to a temporary sibling and renamed into place only when complete. Not a reader.
+// Written through AtomicFile (a temporary sibling renamed into place when complete). Not a reader.
 
 import BrittleIO
 import Foundation
@@ -60,7 +60,7 @@ public enum BundleWriter {
         try manifest.validate(source: path)
         let manifestBytes = try manifest.encoded()
 
-        try atomically(path) { fd in
+        try AtomicFile.write(path) { fd in
             let writer = try TarZstWriter(fileDescriptor: fd, path: path, compression: compression)
             try writer.begin(path: BundleManifest.fileName, size: Int64(manifestBytes.count))
             try writer.write(manifestBytes)
@@ -108,7 +108,7 @@ public enum BundleWriter {
                 let rel = relative.isEmpty ? name : relative + "/" + name
                 let full = directory + "/" + rel
                 var info = stat()
-                guard lstat(full, &info) == 0 else { throw ArchiveIO.posixError(full, "stat", errno) }
+                guard lstat(full, &info) == 0 else { throw DataError.posix(full, "stat", errno: errno) }
                 switch info.st_mode & S_IFMT {
                 case S_IFREG:
                     if rel != BundleManifest.fileName { out.append(.file(full, as: rel)) }
@@ -175,12 +175,11 @@ public enum BundleWriter {
         case .generated(_, let produce):
             try produce { chunk in if chunk.count > 0 { try body(chunk) } }
         case .file(let file):
-            let fd = open(file, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw ArchiveIO.posixError(file, "open the file", errno) }
+            let fd = try POSIXFile.open(file, O_RDONLY)
             defer { close(fd) }
             posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)
             while true {
-                let n = try ArchiveIO.readFully(fd, buffer, path: file)
+                let n = try POSIXFile.read(fd, into: buffer, path: file)
                 if n > 0 { try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
                 if n < buffer.count { break }
             }
@@ -188,11 +187,10 @@ public enum BundleWriter {
     }
 
     private static func readPrefix(_ file: String, count: Int) throws -> [UInt8] {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveIO.posixError(file, "open the file", errno) }
+        let fd = try POSIXFile.open(file, O_RDONLY)
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withUnsafeMutableBytes { try ArchiveIO.readFully(fd, $0, path: file) }
+        let n = try bytes.withUnsafeMutableBytes { try POSIXFile.read(fd, into: $0, path: file) }
         return Array(bytes[0..<n])
     }
 
@@ -201,37 +199,5 @@ public enum BundleWriter {
             .mismatch, path: source.path,
             problem: "changed while being packed (its size is no longer \(size) bytes)",
             fix: "Pack again once nothing writes to it")
-    }
-
-    /// Runs `body` on a new temporary file beside `path`, then fsyncs and renames it over
-    /// `path`; on any failure the temporary file is removed and `path` is untouched.
-    static func atomically(_ path: String, _ body: (Int32) throws -> Void) throws {
-        let (directory, base) = ArchiveIO.split(path)
-        guard !base.isEmpty else { throw DataError(.io, path: path, problem: "not a file name (ends with '/')") }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw DataError(.missing, path: path, problem: "the directory '\(directory)' does not exist", fix: "Create it first")
-        }
-        // A partial bundle that a killed run left here (its process is gone) goes first.
-        TemporaryPaths.sweepStale(in: directory)
-        let temporary = directory + "/.\(base).tmp-\(TemporaryPaths.suffix)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ArchiveIO.posixError(path, "create a temporary file in '\(directory)'", errno) }
-        let token = TemporaryPaths.register(temporary)
-        var closed = false
-        var renamed = false
-        defer {
-            if !closed { close(fd) }
-            if !renamed { unlink(temporary) }
-            TemporaryPaths.unregister(token)
-        }
-        try body(fd)
-        guard fsync(fd) == 0 else { throw ArchiveIO.posixError(path, "flush the file", errno) }
-        closed = true
-        guard close(fd) == 0 else { throw ArchiveIO.posixError(path, "close the file", errno) }
-        guard rename(temporary, path) == 0 else {
-            throw ArchiveIO.posixError(path, "rename the temporary file into place", errno)
-        }
-        renamed = true
     }
 }

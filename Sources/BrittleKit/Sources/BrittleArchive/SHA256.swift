@@ -2,6 +2,7 @@
 // bundle entry is hashed while it streams and is never held whole. Not a general crypto API.
 // Why OpenSSL: see the CLibCrypto target in ../../Package.swift (SHA-NI speed, no build cost).
 
+import BrittleIO
 import CLibCrypto
 import Foundation
 
@@ -49,22 +50,17 @@ public final class SHA256 {
     ///
     /// - Throws: `DataError` when the file cannot be opened or read.
     public static func hash(file path: String, chunkSize: Int = 1 << 20) throws -> (sha256: String, size: Int64) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ArchiveIO.posixError(path, "open the file", errno) }
+        let fd = try POSIXFile.open(path, O_RDONLY)
         defer { close(fd) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
         let h = SHA256()
         var size: Int64 = 0
         while true {
-            let n = read(fd, buffer.baseAddress, chunkSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArchiveIO.posixError(path, "read the file", errno)
-            }
-            if n == 0 { break }
+            let n = try POSIXFile.read(fd, into: buffer, path: path)
             h.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             size += Int64(n)
+            if n < chunkSize { break }
         }
         return (h.finalize(), size)
     }

@@ -81,7 +81,7 @@ public enum DatasetBundle {
     /// A bundle entry holding an .npy array of `elements` (their in-memory bytes, which are
     /// little-endian on every platform Swift runs Brittle on), emitted in 1 MiB slices.
     static func array<T>(_ path: String, descr: String, shape: [Int], elements: [T]) -> BundleSource {
-        let header = TensorHeaders.npyHeader(descr: descr, shape: shape)
+        let header = NPYHeader.encode(descr: descr, shape: shape)
         let size = Int64(header.count + elements.count * MemoryLayout<T>.stride)
         return .generated(path, size: size) { emit in
             try header.withUnsafeBytes { try emit($0) }
@@ -120,13 +120,14 @@ public enum DatasetBundle {
         let recipe = try manifest.configuration["recipe"].map { try $0.decode(DatasetRecipe.self) }
         let name = manifest.configuration["dataset"]?.stringValue ?? recipe?.name ?? "bundle"
 
-        let (imageHeader, imageStart) = try TensorHeaders.npy(imageBytes, path: path + ":" + wanted[0])
-        let (labelHeader, labelStart) = try TensorHeaders.npy(labelBytes, path: path + ":" + wanted[1])
+        let imageHeader = try NPYHeader.parse(imageBytes, path: path + ":" + wanted[0])
+        let labelHeader = try NPYHeader.parse(labelBytes, path: path + ":" + wanted[1])
+        let (imageStart, labelStart) = (imageHeader.dataOffset, labelHeader.dataOffset)
         let shape = imageHeader.shape
-        guard shape.count == 4, labelHeader.shape == [shape[0]], labelHeader.dtype == "<i8" else {
+        guard shape.count == 4, labelHeader.shape == [shape[0]], labelHeader.descr == "<i8" else {
             throw DataError(
                 .malformed, path: path,
-                problem: "images \(shape) \(imageHeader.dtype) and labels \(labelHeader.shape) \(labelHeader.dtype) "
+                problem: "images \(shape) \(imageHeader.descr) and labels \(labelHeader.shape) \(labelHeader.descr) "
                     + "are not (N, C, H, W) and (N,) <i8")
         }
         let imagesName = path + ":" + wanted[0]
@@ -142,7 +143,7 @@ public enum DatasetBundle {
             Int64(try Checked.byteCount(count, itemSize: 4, path: imagesName, field: "image bytes")),
             for: "the images as float32 (shape \(shape))", path: imagesName)
         let images: Tensor
-        switch imageHeader.dtype {
+        switch imageHeader.descr {
         case "|u1", "<u1":
             guard imageBytes.count - imageStart == count else { throw sizeError(path, wanted[0]) }
             images = Tensor(shape: shape) { out, n in
@@ -157,7 +158,7 @@ public enum DatasetBundle {
             }
         default:
             throw DataError(
-                .unsupported, path: path, problem: "images of dtype \(imageHeader.dtype); dataset bundles hold |u1 or <f4")
+                .unsupported, path: path, problem: "images of dtype \(imageHeader.descr); dataset bundles hold |u1 or <f4")
         }
         if let bad = images.scalars.firstIndex(where: { !$0.isFinite }) {
             throw DataError(

@@ -41,7 +41,7 @@ public enum DatasetImport {
                         + (recipe.source.package.map { "reinstall it with `apt-get install --reinstall \($0)`" }
                             ?? "get a fresh copy"))
             }
-            used.append(((path as NSString).lastPathComponent, path, digest, size))
+            used.append((POSIXFile.split(path).base, path, digest, size))
         }
         return used
     }
@@ -85,8 +85,8 @@ public enum DatasetImport {
         default:
             throw DataError(.unsupported, path: recipe.name, problem: "unknown source format '\(recipe.source.format)'")
         }
-        let parent = (bundlePath as NSString).deletingLastPathComponent
-        if !parent.isEmpty { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
+        let parent = POSIXFile.split(bundlePath).directory
+        if parent != "." { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
         return try DatasetBundle.write(
             recipe: recipe, splits: splits, configuration: config, seeds: seeds,
             created: CreationInfo(tool: "brittle \(brittleVersion)", command: command), brittleVersion: brittleVersion,
@@ -98,7 +98,7 @@ public enum DatasetImport {
         -> SplitArrays
     {
         if recipe.source.format == "cifar10-binary" {
-            let dir = (files[0].path as NSString).deletingLastPathComponent
+            let dir = POSIXFile.split(files[0].path).directory
             let (pixels, labels) = try CIFAR10.loadRaw(directory: dir, split: split)
             return SplitArrays(pixels: pixels, labels: labels, imageShape: CIFAR10.imageShape)
         }
@@ -106,35 +106,14 @@ public enum DatasetImport {
         guard let imagesPath = files.first(where: { $0.name.hasPrefix(names.images) })?.path,
             let labelsPath = files.first(where: { $0.name.hasPrefix(names.labels) })?.path
         else { throw DataError(.missing, path: recipe.name, problem: "the recipe lists no \(split.rawValue) files") }
-        let imageBytes = try GzipReader.readAll(path: imagesPath)
-        let (count, rows, cols) = try idxImageHeader(imageBytes, path: imagesPath)
+        let imageBytes = try DecompressingReader.readAll(path: imagesPath)
+        let (count, rows, cols) = try IDX.imageHeader(imageBytes, file: imagesPath)
         let labels = try IDX.readLabels(path: labelsPath, numClasses: recipe.classes)
         guard labels.count == count else {
             throw DataError(
                 .mismatch, path: imagesPath, problem: "\(count) images but \(labels.count) labels in \(labelsPath)")
         }
         return SplitArrays(pixels: Array(imageBytes[16...]), labels: labels, imageShape: [1, rows, cols])
-    }
-
-    /// (count, rows, cols) of IDX image bytes, checking the magic and the total size.
-    static func idxImageHeader(_ bytes: [UInt8], path: String) throws -> (Int, Int, Int) {
-        func word(_ i: Int) -> Int {
-            Int(UInt32(bytes[i]) << 24 | UInt32(bytes[i + 1]) << 16 | UInt32(bytes[i + 2]) << 8 | UInt32(bytes[i + 3]))
-        }
-        guard bytes.count >= 16, word(0) == Int(IDX.imagesMagic) else {
-            throw DataError(
-                .malformed, path: path, problem: "not an IDX image file (magic 0x00000803 expected)",
-                fix: "Pass the idx3-ubyte image file")
-        }
-        let (n, rows, cols) = (word(4), word(8), word(12))
-        let (product, overflow) = n.multipliedReportingOverflow(by: rows * cols)
-        guard !overflow, bytes.count == 16 + product else {
-            throw DataError(
-                .truncated, path: path,
-                problem: "IDX image file of \(n)x\(rows)x\(cols) should hold \(16 + product) bytes, holds \(bytes.count)",
-                fix: "The file is incomplete: copy it again")
-        }
-        return (n, rows, cols)
     }
 }
 

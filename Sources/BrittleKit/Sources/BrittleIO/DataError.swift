@@ -67,10 +67,4 @@ extension DataError {
             problem: "truncated \(what): expected \(expected) bytes, found \(actual)",
             fix: "The file is incomplete: download or copy it again")
     }
-
-    /// The error for a failed POSIX call, carrying `strerror(errno)`.
-    static func posix(_ path: String, _ action: String, errno code: Int32) -> DataError {
-        let reason = String(cString: strerror(code))
-        return DataError(code == ENOENT ? .missing : .io, path: path, problem: "cannot \(action): \(reason)")
-    }
 }

@@ -1,7 +1,7 @@
 // IDX: LeCun's file format for MNIST-style data (a 4-byte magic 0x0000TTRR giving the element
 // type TT and rank RR, then RR big-endian UInt32 extents, then the elements, row-major). Only
 // unsigned-byte (0x08) files: images of rank 3 and labels of rank 1. Not a decompressor: pass
-// the bytes from GzipReader. Reference: http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS").
+// the bytes from DecompressingReader. Reference: http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS").
 
 import BrittleNN
 
@@ -61,12 +61,19 @@ public enum IDX {
 
     /// Images from an IDX image file, gzip-compressed or not. See `images(from:file:)`.
     public static func readImages(path: String) throws -> Tensor {
-        try images(from: GzipReader.readAll(path: path), file: path)
+        try images(from: DecompressingReader.readAll(path: path), file: path)
     }
 
     /// Labels from an IDX label file, gzip-compressed or not. See `labels(from:file:numClasses:)`.
     public static func readLabels(path: String, numClasses: Int? = nil) throws -> [Int] {
-        try labels(from: GzipReader.readAll(path: path), file: path, numClasses: numClasses)
+        try labels(from: DecompressingReader.readAll(path: path), file: path, numClasses: numClasses)
+    }
+
+    /// (count, rows, cols) of the bytes of an IDX image file, after the checks of
+    /// `images(from:file:)`, for callers that keep the raw pixels (they start at byte 16).
+    public static func imageHeader(_ bytes: [UInt8], file: String) throws -> (count: Int, rows: Int, cols: Int) {
+        let extents = try header(bytes, file: file, rank: 3, magic: imagesMagic, what: "image")
+        return (extents[0], extents[1], extents[2])
     }
 
     /// Checks magic, type, rank and total size; returns the extents.

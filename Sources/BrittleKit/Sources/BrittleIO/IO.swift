@@ -1,7 +1,6 @@
-// File plumbing shared by the BrittleIO formats: read a whole file, write one atomically (a
-// temporary file in the same directory, renamed into place only when complete, so a crash or a
-// full disk never leaves a partial checkpoint), and pack/unpack little- and big-endian numbers.
-// Not a format: see IDX.swift, Safetensors.swift, NPY.swift. Reference: rename(2) is atomic.
+// File plumbing shared by the BrittleIO formats: read a whole regular file (bounded by a size
+// limit) and pack/unpack little- and big-endian numbers. Not a format (see IDX.swift,
+// Safetensors.swift, NPY.swift), not the writer (AtomicFile.swift) nor the read loop (POSIXFile.swift).
 
 import Foundation
 
@@ -10,8 +9,7 @@ public enum FileBytes {
     /// `/dev/zero` would never end) and a file larger than `limit` bytes (default: the memory
     /// limit), before reading it.
     public static func readAll(_ path: String, limit: Int64? = nil, what: String = "the file") throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DataError.posix(path, "open the file", errno: errno) }
+        let fd = try POSIXFile.open(path, O_RDONLY)
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw DataError.posix(path, "stat the file", errno: errno) }
@@ -26,65 +24,11 @@ public enum FileBytes {
         }
         try MemoryLimit.check(Int64(info.st_size), for: "reading \(what)", path: path)
         let size = Int(info.st_size)
-        var done = 0
         var bytes = [UInt8](repeating: 0, count: size)
-        try bytes.withUnsafeMutableBytes { buf in
-            while done < size {
-                let n = Foundation.read(fd, buf.baseAddress! + done, size - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DataError.posix(path, "read the file", errno: errno)
-                }
-                if n == 0 { break }  // the file shrank while we read it
-                done += n
-            }
-        }
+        // A file that shrank while we read it ends early.
+        let done = try bytes.withUnsafeMutableBytes { try POSIXFile.read(fd, into: $0, path: path) }
         if done < size { bytes.removeLast(size - done) }
         return bytes
-    }
-
-    /// Replaces the file at `path` with `bytes`: written to a temporary sibling, flushed, then
-    /// renamed over `path`. On failure the temporary file is removed and `path` is untouched.
-    public static func replace(_ path: String, with bytes: [UInt8]) throws {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard !base.isEmpty else {
-            throw DataError(.io, path: path, problem: "not a file name (ends with '/')")
-        }
-        let temporary =
-            (directory.isEmpty ? "" : directory + "/")
-            + ".\(base).tmp-\(TemporaryPaths.suffix)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw DataError.posix(path, "create a temporary file in '\(directory)'", errno: errno)
-        }
-        let token = TemporaryPaths.register(temporary)
-        var closed = false
-        var renamed = false
-        defer {
-            if !closed { close(fd) }
-            if !renamed { unlink(temporary) }
-            TemporaryPaths.unregister(token)
-        }
-        try bytes.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = Foundation.write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DataError.posix(path, "write the file", errno: errno)
-                }
-                done += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw DataError.posix(path, "flush the file", errno: errno) }
-        closed = true
-        guard close(fd) == 0 else { throw DataError.posix(path, "close the file", errno: errno) }
-        guard rename(temporary, path) == 0 else {
-            throw DataError.posix(path, "rename the temporary file into place", errno: errno)
-        }
-        renamed = true
     }
 }
 

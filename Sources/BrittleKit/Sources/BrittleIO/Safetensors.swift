@@ -8,9 +8,9 @@ import BrittleNN
 /// Reader and writer for `.safetensors` checkpoints of Float32 tensors.
 public enum Safetensors {
     /// Largest JSON header accepted on read (100 MB), as in the reference implementation.
-    public static let maxHeaderSize = 100_000_000
+    public static let maxHeaderSize = SafetensorsHeader.maxSize
     /// The header key that holds the string-to-string metadata.
-    public static let metadataKey = "__metadata__"
+    public static let metadataKey = SafetensorsHeader.metadataKey
 
     /// Writes `tensors` (in this order, data laid out in the same order) and `metadata` to
     /// `path`, atomically: a temporary file in the same directory is renamed over `path` only
@@ -21,12 +21,13 @@ public enum Safetensors {
     public static func write(
         _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to path: String
     ) throws {
-        try FileBytes.replace(path, with: encode(tensors, metadata: metadata, path: path))
+        try AtomicFile.write(path, bytes: encode(tensors, metadata: metadata, path: path))
     }
 
     /// Reads every tensor and the metadata of the safetensors file at `path`.
     ///
-    /// - Returns: the tensors by name, their names in header order, and the metadata.
+    /// - Returns: the tensors by name, their names in data order (the order `write` was given),
+    ///   and the metadata.
     /// - Throws: `DataError` naming the file and the problem: truncated file, header length out
     ///   of range, malformed JSON, a dtype other than F32 (`.unsupported`), offsets out of range,
     ///   overlapping or leaving gaps, or a byte count that does not match the shape.
@@ -99,13 +100,6 @@ public enum Safetensors {
 
     // MARK: Decoding
 
-    private struct Entry {
-        var name: String
-        var shape: [Int]
-        var begin: Int
-        var end: Int
-    }
-
     /// Decodes safetensors bytes (`path` names the source in errors); see `read(path:)`.
     public static func decode(_ bytes: [UInt8], path: String) throws
         -> (tensors: [String: Tensor], order: [String], metadata: [String: String])
@@ -113,71 +107,15 @@ public enum Safetensors {
         func bad(_ problem: String, _ kind: DataError.Kind = .malformed) -> DataError {
             DataError(kind, path: path, problem: problem)
         }
-        guard bytes.count >= 8 else {
-            throw DataError.truncated(path, what: "safetensors file", expected: 8, actual: bytes.count)
+        let header = try SafetensorsHeader.parse(bytes, path: path)
+        let entries = header.entries
+        for e in entries where e.dtype != "F32" {
+            throw DataError(
+                .unsupported, path: path,
+                problem: "tensor '\(e.name)' has dtype \(e.dtype); Brittle reads F32 only",
+                fix: "Convert the checkpoint to float32 first (e.g. tensor.float() in PyTorch)")
         }
-        let declared = bytes.loadLittleEndian(UInt64.self, at: 0)
-        guard declared <= UInt64(maxHeaderSize) else {
-            throw bad(
-                "header length \(declared) exceeds the \(maxHeaderSize)-byte limit (not a safetensors file?)")
-        }
-        let headerSize = Int(declared)
-        guard 8 + headerSize <= bytes.count else {
-            throw bad(
-                "header length \(headerSize) is larger than the \(bytes.count - 8) bytes that follow it "
-                    + "(truncated, or not a safetensors file)", .truncated)
-        }
-        let json: JSON
-        do {
-            var parser = JSONParser(bytes: bytes[8..<(8 + headerSize)])
-            json = try parser.parseDocument()
-        } catch let error as JSONParser.Failure {
-            throw bad("malformed JSON header: \(error.message) at header byte \(error.offset)")
-        }
-        guard case .object(let members) = json else { throw bad("the JSON header is not an object") }
-
-        var entries: [Entry] = []
-        var metadata: [String: String] = [:]
-        var names = Set<String>()
-        for (key, value) in members {
-            guard names.insert(key).inserted else { throw bad("the header names '\(key)' twice") }
-            if key == metadataKey {
-                guard case .object(let pairs) = value else { throw bad("'\(metadataKey)' is not an object") }
-                for (k, v) in pairs {
-                    guard case .string(let s) = v else {
-                        throw bad("metadata '\(k)' is not a string (safetensors metadata values are strings)")
-                    }
-                    metadata[k] = s
-                }
-                continue
-            }
-            guard case .object(let fields) = value else { throw bad("tensor '\(key)' is not an object") }
-            func field(_ name: String) throws -> JSON {
-                guard let v = fields.first(where: { $0.0 == name })?.1 else {
-                    throw bad("tensor '\(key)' has no \"\(name)\"")
-                }
-                return v
-            }
-            guard case .string(let dtype) = try field("dtype") else {
-                throw bad("tensor '\(key)': dtype is not a string")
-            }
-            guard dtype == "F32" else {
-                throw DataError(
-                    .unsupported, path: path,
-                    problem: "tensor '\(key)' has dtype \(dtype); Brittle reads F32 only",
-                    fix: "Convert the checkpoint to float32 first (e.g. tensor.float() in PyTorch)")
-            }
-            let badShape = bad("tensor '\(key)': shape is not a list of non-negative integers")
-            guard case .array(let shapeItems) = try field("shape") else { throw badShape }
-            let shape = shapeItems.compactMap(\.nonNegativeInt)
-            guard shape.count == shapeItems.count else { throw badShape }
-            guard case .array(let offsetItems) = try field("data_offsets"), offsetItems.count == 2,
-                let begin = offsetItems[0].nonNegativeInt, let end = offsetItems[1].nonNegativeInt
-            else { throw bad("tensor '\(key)': data_offsets is not [begin, end], non-negative integers") }
-            entries.append(Entry(name: key, shape: shape, begin: begin, end: end))
-        }
-
-        let dataStart = 8 + headerSize
+        let dataStart = header.dataOffset
         let dataSize = bytes.count - dataStart
         for e in entries {
             let offsets = "tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)]"
@@ -195,7 +133,7 @@ public enum Safetensors {
             }
         }
         var cursor = 0
-        for e in entries.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
+        for e in entries {  // in data order
             let offsets = "tensor '\(e.name)': data_offsets [\(e.begin), \(e.end)]"
             guard e.begin >= cursor else { throw bad("\(offsets) overlap another tensor's data") }
             guard e.begin == cursor else { throw bad("\(offsets) leave a gap after byte \(cursor)") }
@@ -210,6 +148,6 @@ public enum Safetensors {
             let scalars = bytes.loadLittleEndianFloats(at: dataStart + e.begin, count: (e.end - e.begin) / 4)
             tensors[e.name] = Tensor(shape: e.shape, scalars: scalars)
         }
-        return (tensors, entries.map(\.name), metadata)
+        return (tensors, entries.map(\.name), header.metadata)
     }
 }

@@ -2,7 +2,7 @@
 // is named `[.]brittle-<purpose>-<pid>-<random>` (or `.<file>.tmp-<pid>-<random>` beside an
 // atomic write), registered here while it exists, removed on SIGINT/SIGTERM/SIGHUP, and, since
 // a crash or `kill -9` cannot clean up, swept at the next start when its owning process is gone.
-// Not the atomic writer itself (IO.swift) nor the bundle staging logic (BrittleArchive).
+// Not the atomic writer itself (AtomicFile.swift) nor the bundle staging logic (BrittleArchive).
 
 import Dispatch
 import Foundation

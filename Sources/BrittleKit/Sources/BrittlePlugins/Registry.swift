@@ -35,7 +35,7 @@ public final class Registry: @unchecked Sendable {
     /// default, or an id already taken (naming both files).
     public func register(_ plugin: any Plugin) throws {
         let id = plugin.id
-        guard Registry.isKebabCase(id) else {
+        guard Registry.isValidID(id) else {
             throw PluginError("\(loadingFile): plugin id '\(id)' is not kebab-case (lowercase letters, digits, single dashes)")
         }
         guard let family = plugin.family else {
@@ -117,7 +117,9 @@ public final class Registry: @unchecked Sendable {
         throw PluginError(message)
     }
 
-    static func isKebabCase(_ s: String) -> Bool {
+    /// Whether `id` is a valid plugin id: kebab-case, i.e. a lowercase ASCII letter, then
+    /// lowercase letters, digits and single dashes, not ending in a dash (e.g. `my-attack`).
+    public static func isValidID(_ s: String) -> Bool {
         guard let first = s.first, first.isLowercase, first.isASCII, !s.hasSuffix("-"), !s.contains("--") else { return false }
         return s.allSatisfy { ($0.isASCII && ($0.isLowercase || $0.isNumber)) || $0 == "-" }
     }

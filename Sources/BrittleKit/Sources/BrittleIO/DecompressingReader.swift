@@ -1,13 +1,14 @@
-// GzipReader: one whole compressed file (gzip, or anything else libarchive's filters know,
-// e.g. zstd, xz, bzip2) or a plain uncompressed file, decompressed into memory via libarchive's
-// "raw" format. Not an archive (tar/zip) reader and not streaming: the result is one [UInt8].
+// DecompressingReader: one whole compressed file (gzip, zstd, xz, bzip2: any filter libarchive
+// knows) or a plain uncompressed file, decompressed into memory via libarchive's "raw" format.
+// Not an archive (tar/zip) reader and not streaming: the result is one [UInt8].
 // Reference: libarchive archive_read(3), archive_read_format_raw; RFC 1952 (gzip).
 
 import CArchive
 import Foundation
 
-/// Reads a `.gz` (or other single-stream compressed, or uncompressed) file into memory.
-public enum GzipReader {
+/// Reads a single-stream compressed (`.gz`, `.zst`, `.xz`, `.bz2`, ...) or uncompressed file
+/// into memory.
+public enum DecompressingReader {
     /// Bytes requested from libarchive per read (1 MiB).
     public static let chunkSize = 1 << 20
 
