@@ -1,5 +1,5 @@
 // `brittle-bench invert`: the D_R / D_NR construction's inner loop, through the real
-// `invert-representation` transform plugin: images per second of one inversion step (forward to
+// `invert-representation` construction plugin: images per second of one inversion step (forward to
 // the representation, pullback to the input, normalised L2 step, clamp, best iterate kept) on
 // cnn-small. The same loop in PyTorch runs in the same invocation (target 1.5x).
 import ArgumentParser
@@ -33,14 +33,15 @@ struct InvertBench: ParsableCommand {
         _ = PluginLoader.load(PluginLoader.searchPath(explicit: []))
         let arch = try Registry.shared.architecture("cnn-small")
         let model = try arch.build(try arch.configuration(), inputShape: [1, 28, 28], classCount: 10, seed: 0)
-        let transform = try Registry.shared.transform("invert-representation")
-        let configuration = try transform.configuration(["iterations": "\(steps)", "batch-size": "\(batchSize)"])
+        let plugin = try Registry.shared.construction("invert-representation")
+        let configuration = try plugin.configuration(["iterations": "\(steps)", "batch-size": "\(batchSize)"])
+        let inversion = try plugin.makeConstruction(configuration, registry: .shared)
         var rng = SeededGenerator(seed: 5)
         let images = Initializer.uniform([batchSize, 1, 28, 28], bound: 0.5, rng: &rng) + Tensor(shape: [batchSize, 1, 28, 28], repeating: 0.5)
         let data = LabeledDataset(images: images, labels: (0..<batchSize).map { $0 % 10 },
                                   classNames: (0..<10).map(String.init), name: "random")
-        let context = TransformContext(seed: 1, model: model)
-        let body = { _ = try? transform.apply(data, configuration: configuration, context: context) }
+        let oracles = ConstructionModel(model), context = ConstructionContext(seed: 1)
+        let body = { _ = try? inversion.construct(from: data, using: oracles, context: context) }
         let t = interleavedBestTimes([body], repeats: repeats, minBatch: 1.0)[0]
         let perStep = t / Double(steps)
         let ips = Double(batchSize) / perStep

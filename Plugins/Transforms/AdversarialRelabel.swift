@@ -1,19 +1,18 @@
 // `adversarial-relabel`: the paper's D_rand / D_det construction. Each image is pushed toward a
 // target class t by a registered attack plugin run TARGETED through the host's attack runner
-// (host-side projection and scoring), then relabelled t. Not an evaluation of robustness.
-// Reference: Ilyas et al. 2019, Sec. 3.2 and App. C.5.
-import BrittleIO
+// (host-side projection and scoring, through the construction's AttackRunner), then relabelled
+// t. Not an evaluation of robustness. Reference: Ilyas et al. 2019, Sec. 3.2 and App. C.5.
 import Foundation
 import BrittleNN
 import BrittlePlugins
 
 /// Targeted adversarial relabelling: x -> attack(x, toward t), label y -> t.
 /// `target-rule` `random` (excluding y) or `random-any` builds D_rand; `next` builds D_det.
-/// The attack is named by the `attack` parameter (so the configuration records it);
-/// `TransformContext.attack` is not used. Reports "targeted-success" (fraction whose adversarial
+/// The attack is named by the `attack` parameter (so the configuration records it) and looked
+/// up when the construction is configured. Reports "targeted-success" (fraction whose adversarial
 /// prediction is t, scored by the host), "target-equals-label", "mean-perturbation-l2", and
 /// "batch-K/targeted-success".
-public final class AdversarialRelabelTransform: TransformPlugin {
+public final class AdversarialRelabelTransform: ConstructionPlugin {
     public init() {}
     public let id = "adversarial-relabel"
     public let version = "1.0.0"
@@ -54,11 +53,22 @@ public final class AdversarialRelabelTransform: TransformPlugin {
         }
     }
 
-    public func apply(_ data: LabeledDataset, configuration c: Configuration, context: TransformContext) throws -> LabeledDataset {
-        guard let model = context.model else {
-            throw ConfigurationError(plugin: id, parameter: nil, message: "adversarial-relabel needs a model: pass --model")
-        }
-        let (_, _, attack) = try makeAttack(c, registry: context.registry)
+    public func makeConstruction(_ c: Configuration, registry: Registry) throws -> any DatasetConstruction {
+        AdversarialRelabel(attack: try makeAttack(c, registry: registry).attack, rule: c.string("target-rule"),
+                           batchSize: c.int("batch-size"))
+    }
+}
+
+/// One configured relabelling (see AdversarialRelabelTransform).
+final class AdversarialRelabel: DatasetConstruction {
+    let id = "adversarial-relabel"
+    let attack: any Attack, rule: String, batchSize: Int
+
+    init(attack: any Attack, rule: String, batchSize: Int) {
+        (self.attack, self.rule, self.batchSize) = (attack, rule, batchSize)
+    }
+
+    func construct(from data: LabeledDataset, using model: ConstructionModel, context: ConstructionContext) throws -> LabeledDataset {
         guard data.imageShape == model.inputShape else {
             throw ConfigurationError(plugin: id, parameter: nil,
                                      message: "the model takes inputs \(model.inputShape), the dataset has images \(data.imageShape)")
@@ -68,11 +78,10 @@ public final class AdversarialRelabelTransform: TransformPlugin {
             throw ConfigurationError(plugin: id, parameter: nil,
                                      message: "the model has \(model.classCount) classes, the dataset \(C)")
         }
-        let rule = c.string("target-rule")
         guard C >= 2 else {
             throw ConfigurationError(plugin: id, parameter: "target-rule", message: "needs at least 2 classes, the dataset has \(C)")
         }
-        let N = data.count, d = data.images.itemSize, batchSize = c.int("batch-size")
+        let N = data.count, d = data.images.itemSize
 
         // Per example i, from stream(seed, i) alone: its target, then its attack seed.
         var targets = [Int](repeating: 0, count: N)
@@ -98,8 +107,7 @@ public final class AdversarialRelabelTransform: TransformPlugin {
             let range = (b * batchSize)..<min(N, (b + 1) * batchSize)
             let x = data.images.slice(range)
             let t = Array(targets[range])
-            let result = runAttack(attack, on: model, inputs: x, goal: .targeted(TargetLabels(t)),
-                                   exampleSeeds: Array(seeds[range]))
+            let result = model.attacks.run(attack, on: x, goal: .targeted(TargetLabels(t)), exampleSeeds: Array(seeds[range]))
             let batchHits = Agreement.count(result.predictions, t)
             hits += batchHits
             sameAsLabel += Agreement.count(t, data.labels[range])

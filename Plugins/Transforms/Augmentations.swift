@@ -1,12 +1,12 @@
-// The in-tree dataset transforms: normalize (a model input layer, so epsilon stays in pixel
+// The in-tree training transforms: normalize (a model input layer, so epsilon stays in pixel
 // units), and the augmentations random-crop, horizontal-flip and gaussian-noise. Augmentations
 // are seeded per example (stream(seed, index)), so an image's result does not depend on its batch.
-import BrittleIO
+// Not the dataset constructions (InvertRepresentation.swift, AdversarialRelabel.swift).
 import BrittleNN
 import BrittlePlugins
 
 /// Per-channel (x - mean) / std inside the model. The data itself is unchanged.
-public final class NormalizeTransform: TransformPlugin {
+public final class NormalizeTransform: InputLayerPlugin {
     public init() {}
     public let id = "normalize"
     public let version = "1.0.0"
@@ -16,11 +16,7 @@ public final class NormalizeTransform: TransformPlugin {
         ParameterSpec("std", .floatList, default: .floatList([0.3530]), help: "Per-channel standard deviations joined by '/' (Fashion-MNIST: 0.3530)"),
     ]
 
-    public func apply(_ data: LabeledDataset, configuration: Configuration, context: TransformContext) throws -> LabeledDataset {
-        data
-    }
-
-    public func modelInputLayer(_ c: Configuration, channels: Int) throws -> Layer? {
+    public func makeLayer(_ c: Configuration, channels: Int) throws -> Layer {
         let mean = c.floatList("mean").map(Float.init), std = c.floatList("std").map(Float.init)
         func expand(_ v: [Float], _ name: String) throws -> [Float] {
             if v.count == channels { return v }
@@ -36,7 +32,7 @@ public final class NormalizeTransform: TransformPlugin {
 }
 
 /// Zero-pads each image by `padding` and crops it back at a random offset.
-public final class RandomCropTransform: TransformPlugin {
+public final class RandomCropTransform: AugmentationPlugin {
     public init() {}
     public let id = "random-crop"
     public let version = "1.0.0"
@@ -45,15 +41,24 @@ public final class RandomCropTransform: TransformPlugin {
         ParameterSpec("padding", .int(0...32), default: .int(2), help: "Pixels of zero padding on each side"),
     ]
 
-    public func apply(_ data: LabeledDataset, configuration c: Configuration, context: TransformContext) throws -> LabeledDataset {
-        let p = c.int("padding")
-        let shape = data.images.shape
-        let C = shape[1], H = shape[2], W = shape[3]
-        var out = data
-        out.images = Tensor(shape: shape) { dst, _ in
-            data.images.withUnsafePointer { src in
-                for n in 0..<data.count {
-                    var rng = SeededGenerator.stream(seed: context.seed, index: UInt64(n))
+    public func makeAugmentation(_ c: Configuration) throws -> any Augmentation {
+        RandomCrop(padding: c.int("padding"))
+    }
+}
+
+/// A random translation by up to `padding` pixels each way, zeros shifted in.
+final class RandomCrop: Augmentation {
+    let padding: Int
+    init(padding: Int) { self.padding = padding }
+
+    func augment(_ images: Tensor, seed: UInt64) -> Tensor {
+        let p = padding
+        let shape = images.shape
+        let N = shape[0], C = shape[1], H = shape[2], W = shape[3]
+        return Tensor(shape: shape) { dst, _ in
+            images.withUnsafePointer { src in
+                for n in 0..<N {
+                    var rng = SeededGenerator.stream(seed: seed, index: UInt64(n))
                     let dy = rng.nextInt(below: 2 * p + 1) - p, dx = rng.nextInt(below: 2 * p + 1) - p
                     for ch in 0..<C {
                         let base = (n * C + ch) * H * W
@@ -64,16 +69,14 @@ public final class RandomCropTransform: TransformPlugin {
                             }
                         }
                     }
-                    if n % 4096 == 0 { context.progress(n, data.count, "random-crop") }
                 }
             }
         }
-        return out
     }
 }
 
 /// Mirrors each image left-right with probability `probability`.
-public final class HorizontalFlipTransform: TransformPlugin {
+public final class HorizontalFlipTransform: AugmentationPlugin {
     public init() {}
     public let id = "horizontal-flip"
     public let version = "1.0.0"
@@ -82,14 +85,24 @@ public final class HorizontalFlipTransform: TransformPlugin {
         ParameterSpec("probability", .float(0...1), default: .float(0.5), help: "Chance that an image is flipped"),
     ]
 
-    public func apply(_ data: LabeledDataset, configuration c: Configuration, context: TransformContext) throws -> LabeledDataset {
-        let prob = Float(c.float("probability"))
-        let shape = data.images.shape
-        let C = shape[1], H = shape[2], W = shape[3]
-        var out = data
-        out.images.withUnsafeMutablePointer { x in
-            for n in 0..<data.count {
-                var rng = SeededGenerator.stream(seed: context.seed, index: UInt64(n))
+    public func makeAugmentation(_ c: Configuration) throws -> any Augmentation {
+        HorizontalFlip(probability: Float(c.float("probability")))
+    }
+}
+
+/// A left-right mirror of each image with probability `probability`.
+final class HorizontalFlip: Augmentation {
+    let probability: Float
+    init(probability: Float) { self.probability = probability }
+
+    func augment(_ images: Tensor, seed: UInt64) -> Tensor {
+        let prob = probability
+        let shape = images.shape
+        let N = shape[0], C = shape[1], H = shape[2], W = shape[3]
+        var out = images
+        out.withUnsafeMutablePointer { x in
+            for n in 0..<N {
+                var rng = SeededGenerator.stream(seed: seed, index: UInt64(n))
                 guard rng.nextUniform() < prob else { continue }
                 for row in 0..<(C * H) {
                     let r = x + (n * C * H + row) * W
@@ -102,7 +115,7 @@ public final class HorizontalFlipTransform: TransformPlugin {
 }
 
 /// Adds N(0, std^2) noise to every pixel, then clamps to the input range if asked.
-public final class GaussianNoiseTransform: TransformPlugin {
+public final class GaussianNoiseTransform: AugmentationPlugin {
     public init() {}
     public let id = "gaussian-noise"
     public let version = "1.0.0"
@@ -112,13 +125,26 @@ public final class GaussianNoiseTransform: TransformPlugin {
         ParameterSpec("clamp", .bool, default: .bool(true), help: "Clamp the result to [0, 1]"),
     ]
 
-    public func apply(_ data: LabeledDataset, configuration c: Configuration, context: TransformContext) throws -> LabeledDataset {
-        let std = Float(c.float("std")), clamp = c.bool("clamp")
-        let item = data.images.itemSize
-        var out = data
-        out.images.withUnsafeMutablePointer { x in
-            for n in 0..<data.count {
-                var rng = SeededGenerator.stream(seed: context.seed, index: UInt64(n))
+    public func makeAugmentation(_ c: Configuration) throws -> any Augmentation {
+        GaussianNoise(std: Float(c.float("std")), clamp: c.bool("clamp"))
+    }
+}
+
+/// N(0, std^2) pixel noise, clamped to [0, 1] when `clamp`.
+final class GaussianNoise: Augmentation {
+    let std: Float, clamp: Bool
+    init(std: Float, clamp: Bool) {
+        self.std = std
+        self.clamp = clamp
+    }
+
+    func augment(_ images: Tensor, seed: UInt64) -> Tensor {
+        let std = std, clamp = clamp
+        let item = images.itemSize
+        var out = images
+        out.withUnsafeMutablePointer { x in
+            for n in 0..<images.batchSize {
+                var rng = SeededGenerator.stream(seed: seed, index: UInt64(n))
                 for i in (n * item)..<((n + 1) * item) {
                     let v = x[i] + std * rng.nextNormal()
                     x[i] = clamp ? min(max(v, 0), 1) : v

@@ -1,8 +1,8 @@
 // `invert-representation`: the paper's D_R / D_NR construction. Each image x is re-synthesised
 // from a different random image (or noise) so that a model's penultimate representation matches
-// g(x), by per-example normalised-L2 gradient descent clamped to [0, 1]; the label is kept.
+// g(x), by per-example normalised-L2 gradient descent (NormGeometry's step) clamped to [0, 1];
+// the label is kept. The model is reached through its RepresentationOracle only.
 // Not an attack (no epsilon ball). Reference: Ilyas et al. 2019, Sec. 3.1 and App. C.4.
-import BrittleIO
 import BrittleNN
 import BrittlePlugins
 
@@ -10,7 +10,7 @@ import BrittlePlugins
 /// With a robust model's g this builds D_R; with a standard model's, D_NR. Reports the mean
 /// relative distance ||g(x_r) - g(x)|| / ||g(x)|| ("relative-distance", per batch as
 /// "batch-K/relative-distance") and at the start ("initial-relative-distance").
-public final class InvertRepresentationTransform: TransformPlugin {
+public final class InvertRepresentationTransform: ConstructionPlugin {
     public init() {}
     public let id = "invert-representation"
     public let version = "1.0.0"
@@ -30,15 +30,26 @@ public final class InvertRepresentationTransform: TransformPlugin {
 
     public var preservesLabels: Bool { true }
 
-    public func apply(_ data: LabeledDataset, configuration c: Configuration, context: TransformContext) throws -> LabeledDataset {
-        guard let model = context.model else {
-            throw ConfigurationError(plugin: id, parameter: nil, message: "invert-representation needs a model: pass --model")
-        }
-        let step = Float(c.float("step-size")), iterations = c.int("iterations"), batchSize = c.int("batch-size")
-        let fromNoise = c.string("start") == "noise", keepBest = c.bool("best")
-        guard step > 0 else {
+    public func makeConstruction(_ c: Configuration, registry: Registry) throws -> any DatasetConstruction {
+        guard c.float("step-size") > 0 else {
             throw ConfigurationError(plugin: id, parameter: "step-size", message: "must be positive, got \(c.float("step-size"))")
         }
+        return RepresentationInversion(step: Float(c.float("step-size")), iterations: c.int("iterations"), batchSize: c.int("batch-size"),
+                                       fromNoise: c.string("start") == "noise", keepBest: c.bool("best"))
+    }
+}
+
+/// One configured inversion (see InvertRepresentationTransform).
+final class RepresentationInversion: DatasetConstruction {
+    let id = "invert-representation"
+    let step: Float, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool
+
+    init(step: Float, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool) {
+        (self.step, self.iterations, self.batchSize, self.fromNoise, self.keepBest) = (step, iterations, batchSize, fromNoise, keepBest)
+    }
+
+    func construct(from data: LabeledDataset, using model: ConstructionModel, context: ConstructionContext) throws -> LabeledDataset {
+        let oracle = model.representation
         guard data.imageShape == model.inputShape else {
             throw ConfigurationError(plugin: id, parameter: nil,
                                      message: "the model takes inputs \(model.inputShape), the dataset has images \(data.imageShape)")
@@ -48,10 +59,6 @@ public final class InvertRepresentationTransform: TransformPlugin {
             throw ConfigurationError(plugin: id, parameter: "start",
                                      message: "other-image needs at least 2 images (got \(N)); use start=noise")
         }
-        let saved = model.mode
-        model.mode = .evaluation
-        defer { model.mode = saved }
-
         var output = data
         var distances: [Double] = []      // final relative distances, examples with g(x) != 0
         var initial: [Double] = []
@@ -60,15 +67,15 @@ public final class InvertRepresentationTransform: TransformPlugin {
         for b in 0..<batches {
             let range = (b * batchSize)..<min(N, (b + 1) * batchSize)
             let B = range.count
-            let target = model.representation(data.images.slice(range))
+            let target = oracle.representation(of: data.images.slice(range))
             let D = target.itemSize
             var xr = startingImages(data, range, fromNoise: fromNoise, seed: context.seed)
             var best = xr
             var bestLoss = [Double](repeating: .infinity, count: B)
             var startLoss = [Double](repeating: 0, count: B)
-            // One forward pass: per-example squared distances, and d/dg = 2 (g(x_r) - g(x)).
-            func evaluate(_ x: Tensor) -> (loss: [Double], gradient: Tensor) {
-                var diff = model.representation(x)
+            // Per-example squared distances of representation r to the target, and d/dr = 2 (r - g(x)).
+            func squaredDistances(_ representation: Tensor) -> (loss: [Double], gradient: Tensor) {
+                var diff = representation
                 var loss = [Double](repeating: 0, count: B)
                 diff.withUnsafeMutablePointer { r in
                     target.withUnsafePointer { t in
@@ -95,21 +102,20 @@ public final class InvertRepresentationTransform: TransformPlugin {
                     }
                 }
             }
+            let geometry = NormGeometry(.l2)
             for it in 0..<iterations {
-                let (loss, dg) = evaluate(xr)
-                if it == 0 { startLoss = loss }
-                consider(xr, loss)
-                let grad = model.backward(representationGradient: dg, parameterGradients: false)
+                let grad = oracle.inputGradient(at: xr) { representation in
+                    let (loss, dg) = squaredDistances(representation)
+                    if it == 0 { startLoss = loss }
+                    consider(xr, loss)
+                    return dg
+                }
                 // Per-example normalised descent step, then the clamp to [0, 1].
                 xr.withUnsafeMutablePointer { x in
                     grad.withUnsafePointer { g in
                         for i in 0..<B {
-                            var ss = 0.0
-                            for j in 0..<d { ss += Double(g[i * d + j]) * Double(g[i * d + j]) }
-                            let n = ss.squareRoot()
-                            guard n > 0, n.isFinite else { continue }
-                            let s = Float(Double(step) / n)
-                            for j in 0..<d { x[i * d + j] = min(max(x[i * d + j] - s * g[i * d + j], 0), 1) }
+                            guard geometry.step(x + i * d, along: g + i * d, d, length: -step) else { continue }
+                            for j in (i * d)..<((i + 1) * d) { x[j] = min(max(x[j], 0), 1) }
                         }
                     }
                 }
@@ -117,7 +123,7 @@ public final class InvertRepresentationTransform: TransformPlugin {
                     context.progress(range.lowerBound + B * (it + 1) / iterations, N, "batch \(b + 1)/\(batches)")
                 }
             }
-            let (finalLoss, _) = evaluate(xr)
+            let (finalLoss, _) = squaredDistances(oracle.representation(of: xr))
             if iterations == 0 { startLoss = finalLoss }
             consider(xr, finalLoss)
 

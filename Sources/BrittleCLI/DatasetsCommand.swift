@@ -7,6 +7,7 @@ import BrittleFigures
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
+import BrittleNN
 import Foundation
 
 struct DatasetsCommand: ParsableCommand {
@@ -94,7 +95,7 @@ struct DatasetsCommand: ParsableCommand {
                 let bundle = DatasetCatalog.bundlePath(r.name)
                 print("bundle:   \(FileManager.default.fileExists(atPath: bundle) ? bundle : "not imported")")
             }
-            for split in FashionMNIST.Split.allCases {
+            for split in DataSplit.allCases {
                 // A constructed set (`datasets build`) holds a training split only.
                 if DatasetLoader.isBundlePath(name), let m = try? BundleReader.manifest(of: name),
                    m.entry(DatasetBundle.imagesEntry(split)) == nil {

@@ -7,6 +7,7 @@ import BrittleArchive
 import BrittleGEMM
 import BrittleDatasets
 import BrittleIO
+import BrittleNN
 import Foundation
 
 struct DataOptions: ParsableArguments {
@@ -61,11 +62,6 @@ struct DataOptions: ParsableArguments {
     var source: DataSource {
         DataSource(dataset: dataset, dataDirectory: dataDir, trainLimit: limit, testLimit: testLimit, testDataset: testDataset)
     }
-
-    /// One split of `source` (see DataSource for the rule on train-only bundles).
-    func load(_ split: FashionMNIST.Split) throws -> LabeledDataset {
-        split == .test ? try source.test() : try source.train()
-    }
 }
 
 struct ThreadOptions: ParsableArguments {
@@ -88,6 +84,12 @@ func validateOutputDirectory(_ out: String, flag: String = "--out") throws {
     if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
         throw ValidationError("\(flag) \(out) is an existing file; give a directory (it is created if missing)")
     }
+}
+
+/// Writes `data` to a temporary name beside `path`, flushes it and renames it into place (the
+/// kit's one atomic writer: the temporary is removed on failure and on a signal).
+func writeAtomically(_ data: Data, to path: String) throws {
+    try AtomicFile.write(path, data: data)
 }
 
 /// A byte-count option's value (`8G`, `512M`, `1000000`); an impossible one is an OptionError.

@@ -1,7 +1,7 @@
-// `brittle plugins new attack NAME --dir PATH`: writes a starter package for an out-of-tree
-// attack plugin: its own Package.swift depending on the kit by path, one attack file, the
-// entry points, and a test that runs the conformance checks. Build it with `swift build`,
-// then `brittle evaluate --plugin-path PATH/.build/debug --attack NAME ...`.
+// `brittle plugins new FAMILY NAME --dir PATH`: writes a starter package for an out-of-tree
+// plugin (attack, augmentation, input-layer or construction): its own Package.swift depending on
+// the kit by path, one plugin file, the entry points, and a test that runs the family's
+// conformance checks. The data-side families' sources are in PluginsNewTemplates.swift.
 import ArgumentParser
 import BrittleExperiments
 import BrittleIO
@@ -11,7 +11,7 @@ import Foundation
 extension Plugins {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a starter package for a new plugin (family: attack).",
+            abstract: "Write a starter package for a new plugin (family: attack, augmentation, input-layer, construction).",
             discussion: """
                 Example:
                   brittle plugins new attack my-attack --dir ~/my-attack
@@ -19,13 +19,15 @@ extension Plugins {
                   brittle evaluate --model runs/cnn --plugin-path ~/my-attack/.build/debug --attack my-attack
                 """)
 
-        @Argument(help: "Plugin family; only 'attack' has a template.") var family: String
+        @Argument(help: "Plugin family: attack, augmentation, input-layer or construction.") var family: String
         @Argument(help: "Plugin id, kebab-case (e.g. my-attack).") var name: String
         @Option(help: "Directory to create (must not exist or be empty).") var dir: String
         @Option(help: "Path of Brittle's kit package (default: found from the brittle executable).") var kit: String?
 
         func validate() throws {
-            guard family == "attack" else { throw ValidationError("only 'attack' has a template for now, got '\(family)'") }
+            guard starterFamilies.contains(family) else {
+                throw ValidationError("no starter for family '\(family)'; choose one of \(starterFamilies.joined(separator: ", "))")
+            }
             guard Registry.isValidID(name) else { throw ValidationError("plugin id '\(name)' must be kebab-case: lowercase letters, digits, single dashes") }
         }
 
@@ -42,9 +44,9 @@ extension Plugins {
             let type = module + "Plugin"
             let files: [(String, String)] = [
                 ("Package.swift", packageTemplate(module: module, kit: absolute(kitPath))),
-                ("Sources/\(module)/\(module).swift", attackTemplate(id: name, type: type)),
+                ("Sources/\(module)/\(module).swift", pluginTemplate(family: family, id: name, type: type)),
                 ("Sources/\(module)/Entry.swift", entryTemplate(type: type)),
-                ("Tests/\(module)Tests/\(module)Tests.swift", testTemplate(module: module, type: type)),
+                ("Tests/\(module)Tests/\(module)Tests.swift", testTemplate(module: module, type: type, family: family)),
                 (".gitignore", ".build/\nPackage.resolved\n"),
             ]
             // Published whole by the kit's one atomic writer: no half-written starter.
@@ -58,10 +60,10 @@ extension Plugins {
                 }
             }
             print("""
-                wrote \(dir) (attack plugin '\(name)', module \(module))
+                wrote \(dir) (\(family) plugin '\(name)', module \(module))
                 next:
                   cd \(dir) && swift build && swift test
-                  brittle evaluate --model RUN_DIR --plugin-path \(absolute(dir))/.build/debug --attack \(name) --eps 0.5,1.0
+                  \(tryItCommand(family: family, id: name, libraries: absolute(dir) + "/.build/debug"))
                 """)
         }
 
@@ -183,16 +185,16 @@ func entryTemplate(type: String) -> String {
     """
 }
 
-func testTemplate(module: String, type: String) -> String {
+func testTemplate(module: String, type: String, family: String) -> String {
     """
-    // Runs Brittle's attack conformance checks (docs/attack-properties.md in the Brittle repository) on this plugin.
+    // Runs Brittle's \(family) conformance checks (BrittleConformance in the Brittle kit) on this plugin.
     import BrittleConformance
     import XCTest
     @testable import \(module)
 
     final class \(module)ConformanceTests: XCTestCase {
-        func testAttackConformance() {
-            let failures = AttackConformance.check(\(type)())
+        func testConformance() {
+            let failures = \(conformanceCheck(family: family)).check(\(type)())
             XCTAssert(failures.isEmpty, failures.joined(separator: "\\n"))
         }
     }

@@ -108,7 +108,7 @@ struct Reproduce: ParsableCommand {
         }
         for id in ["pgd-l2", c.relabelAttack] { do { _ = try registry.attack(id) } catch { throw ValidationError("\(error)") } }
         for id in ["invert-representation", "adversarial-relabel"] {
-            do { _ = try registry.transform(id) } catch { throw ValidationError("\(error)") }
+            do { _ = try registry.construction(id) } catch { throw ValidationError("\(error)") }
         }
         let experiments = experiment == "all" ? ReproductionExperiment.allCases : [ReproductionExperiment(rawValue: experiment!)!]
         installInterruptMessage()

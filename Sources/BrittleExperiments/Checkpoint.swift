@@ -107,10 +107,8 @@ public enum Checkpoint {
         let transforms = (meta["brittle.input_transforms"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }) ?? []
         for spec in transforms.reversed() {
             let (id, text) = try parseTransformSpec(spec)
-            let t = try registry.transform(id)
-            if let layer = try t.modelInputLayer(try t.configuration(text), channels: inputShape[0]) {
-                model = model.prepending(layer, recordedAs: spec)
-            }
+            let t = try registry.inputLayer(id)
+            model = model.prepending(try t.makeLayer(try t.configuration(text), channels: inputShape[0]), recordedAs: spec)
         }
         for (name, p) in model.namedParameters + model.namedBuffers {
             guard let t = tensors[name] else { throw DataError("\(file): tensor '\(name)' missing for architecture \(arch)") }

@@ -6,6 +6,7 @@
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
+import BrittleNN
 import Foundation
 
 /// The training and test sets of a run, by name or bundle path.
@@ -37,7 +38,7 @@ public struct DataSource: Sendable, Equatable {
     }
 
     /// The test split of `testDataset` (default `dataset`), cut to `testLimit`. A bundle without a
-    /// test split (a constructed training set) and no `testDataset` is a ConfigurationError
+    /// test split (a constructed training set) and no `testDataset` is a SetupError
     /// naming the dataset it was built from.
     public func test() throws -> LabeledDataset {
         let name = testDataset ?? dataset
@@ -45,11 +46,11 @@ public struct DataSource: Sendable, Equatable {
         return DataSource.first(testLimit, of: try loadDatasetSplit(name, split: .test, dataDir: dataDirectory))
     }
 
-    /// The training and test sets, refused (ConfigurationError) when their images or classes differ.
+    /// The training and test sets, refused (SetupError) when their images or classes differ.
     public func trainAndTest() throws -> (train: LabeledDataset, test: LabeledDataset) {
         let train = try self.train(), test = try self.test()
         guard test.imageShape == train.imageShape, test.numClasses == train.numClasses else {
-            throw ConfigurationError(
+            throw SetupError(
                 problem: "the test set \(test.name) (\(test.imageShape), \(test.numClasses) classes) does not match "
                     + "the training set \(train.name) (\(train.imageShape), \(train.numClasses) classes)",
                 fix: "Pass a --test-dataset with the training set's image shape and classes")
@@ -70,7 +71,7 @@ public struct DataSource: Sendable, Equatable {
               manifest.kind == .dataset, manifest.entry(DatasetBundle.imagesEntry(.test)) == nil
         else { return }
         let source = manifest.configuration["construction"]?["source"]?["dataset"]?.stringValue
-        throw ConfigurationError(
+        throw SetupError(
             problem: "\(dataset): the dataset bundle has no test split (a training set only"
                 + (source.map { ", built from \($0)" } ?? "") + ")",
             fix: "Pass --test-dataset \(source ?? "NAME") to test on the original test set")

@@ -1,7 +1,8 @@
-// Building a dataset with a transform plugin (the paper's constructions: invert-representation,
+// Building a dataset with a construction plugin (the paper's constructions: invert-representation,
 // adversarial-relabel) and writing it as a dataset bundle whose manifest records the whole
 // construction: transform and parameters, source, model (with its SHA-256), seed, and every
 // figure the transform reported. Shared by `brittle datasets build` and `brittle reproduce`.
+// Not the constructions themselves (plugins) nor the bundle format (BrittleDatasets).
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
@@ -12,18 +13,21 @@ import Foundation
 /// Version of Brittle recorded in bundles and results.
 public let brittleVersion = "0.1.0"
 
-/// A transform plugin with its validated configuration, as the user wrote it (`spec`).
+/// A construction plugin with its validated configuration, as the user wrote it (`spec`).
 public struct ConstructionSpec {
     public let spec: String
-    public let plugin: any TransformPlugin
+    public let plugin: any ConstructionPlugin
     public let configuration: Configuration
+    /// The configured construction (plugins it names already looked up).
+    public let construction: any DatasetConstruction
 
     /// Parses and validates "ID" or "ID:key=value,...".
-    public init(_ spec: String, registry: Registry = .shared) throws {
+    public init(_ spec: String, registry: Registry) throws {
         let (id, text) = try parseTransformSpec(spec)
         self.spec = spec
-        plugin = try registry.transform(id)
+        plugin = try registry.construction(id)
         configuration = try plugin.configuration(text)
+        construction = try plugin.makeConstruction(configuration, registry: registry)
     }
 }
 
@@ -52,41 +56,44 @@ public struct ConstructionSource {
 }
 
 /// Runs `construction` over `source` with `model`, with a progress bar, and checks the result:
-/// the source's image shape and classes, labels in range, finite pixels in [0, 1].
+/// the source's image shape and classes, labels in range, finite pixels in [0, 1] (a
+/// PluginError otherwise). A model of another input shape or class count is a ModelMismatchError.
+/// Every construction works with a model: without one this throws, naming the fix.
 public func runConstruction(_ construction: ConstructionSpec, source: LabeledDataset, model: Classifier?, seed: UInt64,
                             title: String? = nil) throws -> ConstructionOutput {
-    if let model {
-        guard model.inputShape == source.imageShape else {
-            throw DataError("the model takes inputs \(model.inputShape), \(source.name) has images \(source.imageShape)")
-        }
-        guard model.classCount == source.numClasses else {
-            throw DataError("the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)")
-        }
+    let id = construction.plugin.id
+    guard let model else {
+        throw ConfigurationError(plugin: id, parameter: nil, message: "\(id) needs a model: pass --model")
+    }
+    try ModelMismatchError.checkInputs(of: model, fit: source, role: "source set")
+    guard model.classCount == source.numClasses else {
+        throw ModelMismatchError(problem: "the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)",
+                                 fix: "Use a model trained on this dataset (--model), or the dataset it was trained on (--dataset)")
     }
     var reported: [String: Double] = [:]
     let bar = ProgressBar(title ?? construction.plugin.id, total: source.count)
     var lastStatus = ""
     // The bar draws its final line once, after the transform returns.
-    let context = TransformContext(
-        seed: seed, model: model, registry: .shared,
+    let context = ConstructionContext(
+        seed: seed,
         progress: { done, _, status in
             lastStatus = status
             if done < source.count { bar.update(done, status) }
         },
         report: { key, value in reported[key] = value })
     let start = Date()
-    let built = try construction.plugin.apply(source, configuration: construction.configuration, context: context)
+    let built = try construction.construction.construct(from: source, using: ConstructionModel(model), context: context)
     bar.update(source.count, lastStatus)
     let spec = construction.spec
     guard built.imageShape == source.imageShape, built.numClasses == source.numClasses else {
-        throw DataError("\(spec) returned images \(built.imageShape) with \(built.numClasses) classes; "
-                        + "expected \(source.imageShape) with \(source.numClasses)")
+        throw PluginError("\(spec) returned images \(built.imageShape) with \(built.numClasses) classes; "
+                          + "expected \(source.imageShape) with \(source.numClasses) (fix the plugin)")
     }
     if let bad = built.labels.first(where: { $0 < 0 || $0 >= built.numClasses }) {
-        throw DataError("\(spec) returned label \(bad), outside 0..<\(built.numClasses)")
+        throw PluginError("\(spec) returned label \(bad), outside 0..<\(built.numClasses) (fix the plugin)")
     }
     guard built.images.scalars.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
-        throw DataError("\(spec) returned pixel values that are not finite numbers in [0, 1]")
+        throw PluginError("\(spec) returned pixel values that are not finite numbers in [0, 1] (fix the plugin)")
     }
     return ConstructionOutput(dataset: built, reported: reported, seconds: Date().timeIntervalSince(start))
 }
@@ -97,7 +104,7 @@ public func runConstruction(_ construction: ConstructionSpec, source: LabeledDat
 public func writeConstructedDataset(
     _ output: ConstructionOutput, construction: ConstructionSpec, source: LabeledDataset, sourceInfo: ConstructionSource,
     model: (classifier: Classifier, path: String)?, seed: UInt64, name: String?, command: String,
-    to path: String, compression: CompressionOptions = .init()
+    to path: String, compression: CompressionOptions = .init(), registry: Registry
 ) throws -> BundleManifest {
     let plugin = construction.plugin
     var constructionRecord: [String: JSONValue] = [
@@ -117,14 +124,14 @@ public func writeConstructedDataset(
     ]
     var pluginRecords = [PluginRecord(id: plugin.id, version: plugin.version)]
     if let model {
-        constructionRecord["model"] = try modelRecord(model.classifier, path: model.path)
-        if let arch = Registry.shared.entry(model.classifier.architecture) {
+        constructionRecord["model"] = try modelRecord(model.classifier, path: model.path, registry: registry)
+        if let arch = registry.entry(model.classifier.architecture) {
             pluginRecords.append(PluginRecord(id: arch.plugin.id, version: arch.plugin.version))
         }
     }
     // Plugins named by the transform's parameters (e.g. adversarial-relabel's attack).
     for case .string(let value) in construction.configuration.values.values {
-        if let p = Registry.shared.entry(value), !pluginRecords.contains(where: { $0.id == value }) {
+        if let p = registry.entry(value), !pluginRecords.contains(where: { $0.id == value }) {
             pluginRecords.append(PluginRecord(id: p.plugin.id, version: p.plugin.version))
         }
     }
@@ -139,8 +146,9 @@ public func writeConstructedDataset(
         brittleVersion: brittleVersion, to: path, compression: compression)
 }
 
-/// Path, SHA-256 of the weights file, architecture and configuration of a model.
-public func modelRecord(_ m: Classifier, path: String) throws -> JSONValue {
+/// Path, SHA-256 of the weights file, architecture (its version from `registry`) and
+/// configuration of a model.
+public func modelRecord(_ m: Classifier, path: String, registry: Registry) throws -> JSONValue {
     var isDirectory: ObjCBool = false
     var file = path
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -150,7 +158,7 @@ public func modelRecord(_ m: Classifier, path: String) throws -> JSONValue {
     return .object([
         "path": .string(path), "file": .string(file), "sha256": .string(digest), "size": .number(Double(bytes)),
         "architecture": .string(m.architecture),
-        "architecture_version": Registry.shared.entry(m.architecture).map { .string($0.plugin.version) } ?? .null,
+        "architecture_version": registry.entry(m.architecture).map { .string($0.plugin.version) } ?? .null,
         "configuration": .object(m.configuration.mapValues(JSONValue.string)),
         "input_transforms": .array(m.inputTransforms.map(JSONValue.string)),
         "input_shape": .array(m.inputShape.map { .number(Double($0)) }),
@@ -205,7 +213,7 @@ public func jsonValue(_ v: ParameterValue) -> JSONValue {
 /// One split of a dataset given as a recipe name or a bundle path (raw files from `dataDir`, or
 /// the imported bundle). Without the Datasets/ recipes (a binary run outside its checkout), the
 /// built-in IDX loader reads fashion-mnist or mnist.
-public func loadDatasetSplit(_ dataset: String, split: FashionMNIST.Split, dataDir: String?) throws -> LabeledDataset {
+public func loadDatasetSplit(_ dataset: String, split: DataSplit, dataDir: String?) throws -> LabeledDataset {
     if DatasetLoader.isBundlePath(dataset) || (try? DatasetCatalog.recipesDirectory()) != nil {
         return try DatasetLoader.load(dataset, split: split, sourceDirectory: dataDir)
     }

@@ -33,9 +33,10 @@ public struct ModelMismatchError: Error, CustomStringConvertible, LocalizedError
     }
 }
 
-/// A run configured so that it cannot work, e.g. a training set without a test split and no
-/// other test set named, or a test set whose images or classes differ from the training set's.
-public struct ConfigurationError: Error, CustomStringConvertible, LocalizedError, Sendable {
+/// A run set up so that it cannot work, e.g. a training set without a test split and no other
+/// test set named, or a test set whose images or classes differ from the training set's. (A
+/// plugin parameter that does not fit its schema is BrittlePlugins' ConfigurationError.)
+public struct SetupError: Error, CustomStringConvertible, LocalizedError, Sendable {
     /// What is wrong with the configuration, in words.
     public var problem: String
     /// How to fix it.

@@ -4,6 +4,7 @@
 // are the file's); not the reproduction's training.json (TrainingRecord) nor the run itself.
 import BrittleGEMM
 import BrittleIO
+import BrittleNN
 import BrittlePlugins
 import Foundation
 

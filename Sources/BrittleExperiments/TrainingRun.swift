@@ -45,13 +45,13 @@ public struct TrainingRun {
         public var label: String { "\(plugin.id) \(configuration.description)" }
     }
 
-    /// A label-preserving transform applied to each mini-batch, as given (`spec`).
-    public struct Augmentation {
+    /// An input-layer plugin placed at the front of the model, recorded as `spec` (as given).
+    public struct InputLayerChoice {
         public let spec: String
-        public let plugin: any TransformPlugin
+        public let plugin: any InputLayerPlugin
         public let configuration: Configuration
 
-        public init(spec: String, plugin: any TransformPlugin, configuration: Configuration) {
+        public init(spec: String, plugin: any InputLayerPlugin, configuration: Configuration) {
             self.spec = spec
             self.plugin = plugin
             self.configuration = configuration
@@ -61,7 +61,7 @@ public struct TrainingRun {
     /// Epochs, batch size, optimiser, schedule and seed.
     public var configuration: TrainingConfiguration
     /// Applied in order to each mini-batch, before the adversarial step.
-    public var augmentations: [Augmentation] = []
+    public var augmentations: [any Augmentation] = []
     /// Adversarial training, when set.
     public var adversary: Adversary?
     /// Held-out test images for the per-epoch clean/robust monitor (nil: 1000 with an
@@ -76,13 +76,21 @@ public struct TrainingRun {
         self.registry = registry
     }
 
-    /// `plugin` built for `inputShape` and `classCount` with `seed`, refused before its tensors
-    /// exist when training it in batches of `batchSize` cannot fit the memory budget.
+    /// `plugin` built for `inputShape` and `classCount` with `seed`, behind `inputLayers` (the
+    /// first one first), refused before its tensors exist when training it in batches of
+    /// `batchSize` cannot fit the memory budget (training checks the built model again, which
+    /// covers plugins without an estimate).
     public static func model(_ plugin: any ArchitecturePlugin, configuration: Configuration, inputShape: [Int],
-                             classCount: Int, seed: UInt64, batchSize: Int) throws -> Classifier {
+                             classCount: Int, seed: UInt64, batchSize: Int, inputLayers: [InputLayerChoice] = []) throws
+        -> Classifier
+    {
         try MemoryBudget.current.check(plugin, configuration: configuration, inputShape: inputShape,
                                        classCount: classCount, use: .training(batchSize: batchSize))
-        return try plugin.build(configuration, inputShape: inputShape, classCount: classCount, seed: seed)
+        var model = try plugin.build(configuration, inputShape: inputShape, classCount: classCount, seed: seed)
+        for layer in inputLayers.reversed() {
+            model = model.prepending(try layer.plugin.makeLayer(layer.configuration, channels: inputShape[0]), recordedAs: layer.spec)
+        }
+        return model
     }
 
     /// The per-batch step for training `model`: the augmentations in order, then the
@@ -94,7 +102,7 @@ public struct TrainingRun {
         let augmentations = self.augmentations
         return { batch, seed in
             var b = batch
-            for a in augmentations { b = try a.plugin.apply(b, configuration: a.configuration, context: TransformContext(seed: seed)) }
+            for a in augmentations { b = try b.augmented(by: a, seed: seed) }
             if let attackStep { b = try attackStep(b, seed) }
             return b
         }

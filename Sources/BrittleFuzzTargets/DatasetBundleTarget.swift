@@ -5,6 +5,7 @@
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
+import BrittleNN
 import Foundation
 
 enum DatasetBundleTarget {
@@ -26,7 +27,7 @@ enum DatasetBundleTarget {
         _ = FuzzTargets.scratchFile("dataset.bundle", [])
         guard (try? BundleWriter.write(sources, manifest: manifest, to: path, compression: .init(level: 1))) != nil
         else { return }
-        for split in FashionMNIST.Split.allCases {
+        for split in DataSplit.allCases {
             _ = try? DatasetBundle.load(path, split: split, options: FormatTargets.bundleOptions)
         }
     }

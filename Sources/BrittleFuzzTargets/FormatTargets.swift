@@ -6,6 +6,7 @@ import BrittleArchive
 import BrittleDatasets
 import BrittleExperiments
 import BrittleIO
+import BrittleNN
 import CArchive
 import Foundation
 
@@ -51,7 +52,7 @@ enum FormatTargets {
         }
         switch manifest.kind {
         case .dataset:
-            for split in FashionMNIST.Split.allCases {
+            for split in DataSplit.allCases {
                 _ = try? DatasetBundle.load(path, split: split, options: bundleOptions)
             }
         case .model, .experiment:

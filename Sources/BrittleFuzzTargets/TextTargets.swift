@@ -90,7 +90,8 @@ enum Schemas {
     static let all: [(String, [ParameterSpec])] =
         registry.all.map { ($0.plugin.id, $0.plugin.parameters) } + builtIn
 
-    static func transform(_ id: String) -> (any TransformPlugin)? { try? registry.transform(id) }
+    /// The plugin a `--transform ID` spec names, whichever data-side family it belongs to.
+    static func transform(_ id: String) -> (any Plugin)? { registry.entry(id)?.plugin }
 
     /// Schemas covering every `ParameterKind`, with the range shapes the plugins use, so the
     /// target works even where the plugin libraries are not built.

@@ -1,5 +1,5 @@
 // Tests of the paper's dataset constructions: the invert-representation (D_R / D_NR) and
-// adversarial-relabel (D_rand / D_det) transform plugins on tiny models and data, and
+// adversarial-relabel (D_rand / D_det) construction plugins on tiny models and data, and
 // `brittle datasets build` end to end (real binary; skipped without Fashion-MNIST installed).
 // Not the attacks themselves (AttackTests.swift) nor the bundle format (BundleTests.swift).
 import BrittleArchive
@@ -35,14 +35,21 @@ final class ConstructionTests: XCTestCase {
         try TestPlugins.build("mlp", ["hidden": "24"], inputShape: inputShape, classes: classes, seed: seed)
     }
 
-    /// Runs transform `id` with text parameters; returns the output and the reported figures.
-    func run(_ id: String, _ params: [String: String], on data: LabeledDataset, model: Classifier?, seed: UInt64 = 11,
+    /// Runs construction `id` with text parameters through the plugin API (the host's oracles over
+    /// `model`); returns the output and the reported figures.
+    func run(_ id: String, _ params: [String: String], on data: LabeledDataset, model: Classifier, seed: UInt64 = 11,
              registry: Registry = .shared) throws -> (data: LabeledDataset, reported: [String: Double]) {
-        let plugin = try TestPlugins.transform(id)
+        let plugin = try TestPlugins.construction(id)
         var reported: [String: Double] = [:]
-        let context = TransformContext(seed: seed, model: model, registry: registry, report: { reported[$0] = $1 })
-        let out = try plugin.apply(data, configuration: try plugin.configuration(params), context: context)
+        let construction = try plugin.makeConstruction(try plugin.configuration(params), registry: registry)
+        let out = try construction.construct(from: data, using: ConstructionModel(model),
+                                             context: ConstructionContext(seed: seed, report: { reported[$0] = $1 }))
         return (out, reported)
+    }
+
+    /// The host's path (`datasets build`, `reproduce`): the spec validated, the model optional.
+    func runAsHost(_ spec: String, on data: LabeledDataset, model: Classifier?) throws -> LabeledDataset {
+        try runConstruction(try ConstructionSpec(spec, registry: .shared), source: data, model: model, seed: 11).dataset
     }
 
     func example(_ t: Tensor, _ i: Int) -> ArraySlice<Float> {
@@ -102,13 +109,13 @@ final class ConstructionTests: XCTestCase {
     }
 
     func testInversionNeedsAModelAndAValidStep() throws {
-        XCTAssertThrowsError(try run("invert-representation", [:], on: tinyData(), model: nil)) {
+        XCTAssertThrowsError(try runAsHost("invert-representation", on: tinyData(), model: nil)) {
             XCTAssert("\($0)".contains("invert-representation needs a model: pass --model"), "\($0)")
         }
         XCTAssertThrowsError(try run("invert-representation", ["step-size": "0"], on: tinyData(), model: try tinyMLP())) {
             XCTAssert("\($0)".contains("step-size"), "\($0)")
         }
-        XCTAssertThrowsError(try TestPlugins.transform("invert-representation").configuration(["start": "zeros"])) {
+        XCTAssertThrowsError(try TestPlugins.construction("invert-representation").configuration(["start": "zeros"])) {
             XCTAssert("\($0)".contains("other-image, noise"), "\($0)")
         }
     }
@@ -155,7 +162,7 @@ final class ConstructionTests: XCTestCase {
 
     func testRelabelRejectsMissingModelUnknownAttackAndAttacksWithoutEpsilon() throws {
         let data = tinyData(), model = try tinyMLP()
-        XCTAssertThrowsError(try run("adversarial-relabel", [:], on: data, model: nil)) {
+        XCTAssertThrowsError(try runAsHost("adversarial-relabel", on: data, model: nil)) {
             XCTAssert("\($0)".contains("needs a model"), "\($0)")
         }
         XCTAssertThrowsError(try run("adversarial-relabel", ["attack": "no-such-attack"], on: data, model: model)) {
@@ -174,16 +181,17 @@ final class ConstructionTests: XCTestCase {
         }
     }
 
-    func testBothConstructionsPassTransformConformance() throws {
+    func testBothConstructionsPassConstructionConformance() throws {
         let model = try tinyMLP(inputShape: [1, 8, 8])
-        let context = TransformContext(seed: 5, model: model)
         for (id, params) in [("invert-representation", ["iterations": "5", "batch-size": "5"]),
                              ("adversarial-relabel", ["steps": "3", "step-size": "0.5", "batch-size": "5"])] {
-            let failures = TransformConformance.check(try TestPlugins.transform(id), parameters: params, context: context)
+            let failures = ConstructionConformance.check(try TestPlugins.construction(id), parameters: params, model: model)
             XCTAssertEqual(failures, [], "\(id):\n" + failures.joined(separator: "\n"))
+            XCTAssertEqual(ConstructionConformance.check(try TestPlugins.construction(id), parameters: params), [],
+                           "\(id) with the default conformance model")
         }
-        XCTAssertTrue(try TestPlugins.transform("invert-representation").preservesLabels)
-        XCTAssertFalse(try TestPlugins.transform("adversarial-relabel").preservesLabels)
+        XCTAssertTrue(try TestPlugins.construction("invert-representation").preservesLabels)
+        XCTAssertFalse(try TestPlugins.construction("adversarial-relabel").preservesLabels)
     }
 
     // MARK: brittle datasets build (end to end)

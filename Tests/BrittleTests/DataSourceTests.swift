@@ -1,5 +1,5 @@
 // DataSource, the data loading that `brittle train|evaluate|attack` and `brittle reproduce`
-// share: limits, the train-only bundle's missing test split (a ConfigurationError naming
+// share: limits, the train-only bundle's missing test split (a SetupError naming
 // --test-dataset and the set it was built from), the train/test shape rule; and the messages of
 // the experiments layer's error types.
 import BrittleArchive
@@ -20,7 +20,7 @@ final class DataSourceTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: root) }
 
     /// A float dataset bundle of `n` images of `shape` per split, recorded as built from `source`.
-    func bundle(_ name: String, splits: [FashionMNIST.Split], shape: [Int] = [1, 4, 4], n: Int = 6,
+    func bundle(_ name: String, splits: [DataSplit], shape: [Int] = [1, 4, 4], n: Int = 6,
                 source: String? = "synthetic-features") throws -> String {
         var recipe = try DatasetCatalog.recipe(named: "synthetic-features")
         recipe.imageShape = shape
@@ -40,7 +40,7 @@ final class DataSourceTests: XCTestCase {
         let path = try bundle("train-only", splits: [.train])
         XCTAssertEqual(try DataSource(dataset: path, trainLimit: 4).train().count, 4)
         XCTAssertThrowsError(try DataSource(dataset: path).test()) { error in
-            guard let e = error as? ConfigurationError else { return XCTFail("expected a ConfigurationError, got \(error)") }
+            guard let e = error as? SetupError else { return XCTFail("expected a SetupError, got \(error)") }
             XCTAssert(e.description.contains("has no test split (a training set only, built from synthetic-features)"), e.description)
             XCTAssert(e.description.contains("Pass --test-dataset synthetic-features"), e.description)
         }
@@ -55,14 +55,14 @@ final class DataSourceTests: XCTestCase {
         let other = try bundle("large", splits: [.train, .test], shape: [1, 5, 5])
         XCTAssertEqual(try DataSource(dataset: train).trainAndTest().test.count, 6)
         XCTAssertThrowsError(try DataSource(dataset: train, testDataset: other).trainAndTest()) { error in
-            guard let e = error as? ConfigurationError else { return XCTFail("expected a ConfigurationError, got \(error)") }
+            guard let e = error as? SetupError else { return XCTFail("expected a SetupError, got \(error)") }
             XCTAssert(e.description.contains("does not match the training set"), e.description)
             XCTAssert(e.description.contains("[1, 5, 5]") && e.description.contains("[1, 4, 4]"), e.description)
         }
     }
 
     func testErrorMessagesReadProblemThenFix() {
-        XCTAssertEqual(ConfigurationError(problem: "no test set", fix: "Pass one").description, "no test set. Pass one")
+        XCTAssertEqual(SetupError(problem: "no test set", fix: "Pass one").description, "no test set. Pass one")
         XCTAssertEqual(ModelMismatchError(problem: "10 classes, the set has 3", fix: "Retrain").description,
                        "10 classes, the set has 3. Retrain")
         XCTAssertEqual(ModelMismatchError(problem: "p", fix: "f").localizedDescription, "p. f")

@@ -3,6 +3,7 @@
 // libraries beside it, builds it with SwiftPM, runs the package's own conformance test, loads
 // everything into the real `brittle` host, and checks the one-copy guarantee in-process.
 // Slow (one package build, ~1-2 min): it is the only test that compiles Swift.
+import BrittleConformance
 import BrittleNN
 import BrittlePlugins
 import Foundation
@@ -70,9 +71,24 @@ final class ExternalPluginTests: XCTestCase {
         XCTAssertEqual(made.status, 0, made.err)
         XCTAssert(FileManager.default.fileExists(atPath: pkg + "/Sources/MyAttack/MyAttack.swift"))
 
+        // The starters of the v4 data-side families, as extra products of the same package (one
+        // build): each must compile against the kit, load, and pass its family's conformance.
+        let starters = [("augmentation", "my-noise", "MyNoise"), ("input-layer", "my-scale", "MyScale"),
+                        ("construction", "my-shrink", "MyShrink")]
+        for (family, id, module) in starters {
+            let dir = root + "/" + id
+            let made = try run(brittle, ["plugins", "new", family, id, "--dir", dir])
+            XCTAssertEqual(made.status, 0, made.err)
+            let test = try String(contentsOfFile: "\(dir)/Tests/\(module)Tests/\(module)Tests.swift", encoding: .utf8)
+            XCTAssert(test.contains("\(["augmentation": "Augmentation", "input-layer": "InputLayer", "construction": "Construction"][family]!)Conformance.check"), test)
+            for file in ["\(module).swift", "Entry.swift"] {
+                try write(try String(contentsOfFile: "\(dir)/Sources/\(module)/\(file)", encoding: .utf8), "\(pkg)/Sources/\(module)/\(file)")
+            }
+        }
+
         // 2. Broken plugins beside it (extra products of the same package: one build).
         var manifest = try String(contentsOfFile: pkg + "/Package.swift", encoding: .utf8)
-        let broken = ["WrongVersion", "MissingRegister", "DuplicateID", "BadRegistration", "Probe"]
+        let broken = ["WrongVersion", "MissingRegister", "DuplicateID", "BadRegistration", "Probe"] + starters.map(\.2)
         manifest = manifest.replacingOccurrences(
             of: "products: [",
             with: "products: [" + broken.map { ".library(name: \"\($0)\", type: .dynamic, targets: [\"\($0)\"]), " }.joined())
@@ -86,7 +102,8 @@ final class ExternalPluginTests: XCTestCase {
                 func makeAttack(_ c: Configuration) throws -> any Attack { throw PluginError("unused") }
             }
             """
-        try write("import BrittlePlugins\nlet API: Int32 = 999\n\(Self.entryPoints)\n@_cdecl(\"brittle_plugin_register\") public func r(_ p: UnsafeMutableRawPointer) -> Int32 { 0 }\n",
+        // A plugin built against the previous API (v3): refused with both versions and the fix.
+        try write("import BrittlePlugins\nlet API: Int32 = 3\n\(Self.entryPoints)\n@_cdecl(\"brittle_plugin_register\") public func r(_ p: UnsafeMutableRawPointer) -> Int32 { 0 }\n",
                   pkg + "/Sources/WrongVersion/Entry.swift")
         try write("import BrittlePlugins\nlet API = brittlePluginAPIVersion\n\(Self.entryPoints)\n", pkg + "/Sources/MissingRegister/Entry.swift")
         try write("import BrittlePlugins\nlet API = brittlePluginAPIVersion\n\(Self.entryPoints)\n\(dupe)\n@_cdecl(\"brittle_plugin_register\") public func r(_ p: UnsafeMutableRawPointer) -> Int32 { PluginEntry.register(p, [Dupe()]) }\n",
@@ -122,7 +139,11 @@ final class ExternalPluginTests: XCTestCase {
         XCTAssertEqual(list.status, 0, list.err)
         XCTAssert(list.out.contains("my-attack") && list.out.contains("libMyAttack.so"), list.out)
         XCTAssert(list.out.contains("pgd-l2"), "in-tree plugins still load beside broken ones:\n\(list.out)")
-        for (needle, what) in [("built against API v999", "version mismatch"),
+        for (family, id, _) in starters {
+            XCTAssert(list.out.split(separator: "\n").contains { $0.hasPrefix(id) && $0.contains(family) }, "\(id) not listed as \(family):\n\(list.out)")
+        }
+        for (needle, what) in [("built against API v3 / Swift \(HostABI.compilerVersion), host has v4", "version mismatch"),
+                               ("rebuild the plugin with this host's kit", "version mismatch fix"),
                                ("missing entry symbol brittle_plugin_register", "missing symbol"),
                                ("duplicate plugin id 'fgsm'", "duplicate id"),
                                ("not kebab-case", "failed registration"),
@@ -143,8 +164,11 @@ final class ExternalPluginTests: XCTestCase {
         XCTAssert(evaluated.out.contains("attack my-attack v0.1.0"), evaluated.out)
 
         // 5. One copy of the kit in-process: same registry object, same Tensor type, casts work.
-        let report = PluginLoader.load([libs + "/libMyAttack.so"])
+        let report = PluginLoader.load([libs + "/libMyAttack.so"] + starters.map { "\(libs)/lib\($0.2).so" })
         XCTAssertEqual(report.diagnostics.count, 0, "\(report.diagnostics)")
+        XCTAssertEqual(AugmentationConformance.check(try Registry.shared.augmentation("my-noise")), [])
+        XCTAssertEqual(InputLayerConformance.check(try Registry.shared.inputLayer("my-scale")), [])
+        XCTAssertEqual(ConstructionConformance.check(try Registry.shared.construction("my-shrink")), [])
         let entry = try XCTUnwrap(Registry.shared.entry("my-attack"))
         XCTAssertNotNil(entry.plugin as? any AttackPlugin, "as? cast of a plugin-made value failed in the host")
         let probe = try XCTUnwrap(dlopen(libs + "/libProbe.so", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE), String(cString: dlerror()))

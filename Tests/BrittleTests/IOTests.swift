@@ -95,7 +95,7 @@ final class IOTests: XCTestCase {
         XCTAssertEqual(try DecompressingReader.readAll(path: try write([], "empty")), [])
         XCTAssertEqual(dataError { try DecompressingReader.readAll(path: path("absent.gz")) }?.kind, .missing)
 
-        for (split, data) in [(FashionMNIST.Split.train, train), (.test, test)] {
+        for (split, data) in [(DataSplit.train, train), (.test, test)] {
             let set = try FashionMNIST.load(directory: directory, split: split)
             XCTAssertEqual(set.count, data.labels.count)
             XCTAssertEqual(set.images.shape, [data.labels.count, 1, 4, 3])

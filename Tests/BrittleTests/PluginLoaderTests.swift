@@ -14,7 +14,10 @@ final class PluginLoaderTests: XCTestCase {
         XCTAssert(report.diagnostics.filter { $0.kind != .notAPlugin }.isEmpty, "\(report.diagnostics)")
         XCTAssertEqual(Set(Registry.shared.ids(.architecture)).intersection(["mlp", "cnn-small", "resnet-mini"]).count, 3)
         XCTAssertEqual(Set(Registry.shared.ids(.attack)).intersection(["fgsm", "pgd-linf", "pgd-l2"]).count, 3)
-        XCTAssertEqual(Set(Registry.shared.ids(.transform)).intersection(["normalize", "random-crop", "horizontal-flip", "gaussian-noise"]).count, 4)
+        XCTAssertEqual(Set(Registry.shared.ids(.augmentation)).intersection(["random-crop", "horizontal-flip", "gaussian-noise"]).count, 3)
+        // Intersections: tests that load external starters (ExternalPluginTests) share this registry.
+        XCTAssertEqual(Set(Registry.shared.ids(.inputLayer)).intersection(["normalize"]).count, 1)
+        XCTAssertEqual(Set(Registry.shared.ids(.construction)).intersection(["invert-representation", "adversarial-relabel"]).count, 2)
         for e in Registry.shared.all where ["mlp", "fgsm", "normalize"].contains(e.plugin.id) {
             XCTAssert(e.file.hasSuffix(".so"), "\(e.plugin.id) registered from \(e.file)")
         }
@@ -52,9 +55,13 @@ final class PluginLoaderTests: XCTestCase {
             let failures = ArchitectureConformance.check(try TestPlugins.architecture(id), parameters: params, inputShape: [1, 12, 12])
             XCTAssertEqual(failures, [], "\(id):\n" + failures.joined(separator: "\n"))
         }
-        for id in ["normalize", "random-crop", "horizontal-flip", "gaussian-noise"] {
-            let failures = TransformConformance.check(try TestPlugins.transform(id))
+        for id in ["random-crop", "horizontal-flip", "gaussian-noise"] {
+            let failures = AugmentationConformance.check(try TestPlugins.augmentation(id))
             XCTAssertEqual(failures, [], "\(id):\n" + failures.joined(separator: "\n"))
+        }
+        for channels in [1, 3] {
+            let failures = InputLayerConformance.check(try TestPlugins.inputLayer("normalize"), channels: channels)
+            XCTAssertEqual(failures, [], "normalize, \(channels) channels:\n" + failures.joined(separator: "\n"))
         }
     }
 }

@@ -24,9 +24,19 @@ enum TestPlugins {
         return try Registry.shared.attack(id)
     }
 
-    static func transform(_ id: String) throws -> any TransformPlugin {
+    static func augmentation(_ id: String) throws -> any AugmentationPlugin {
         _ = report
-        return try Registry.shared.transform(id)
+        return try Registry.shared.augmentation(id)
+    }
+
+    static func inputLayer(_ id: String) throws -> any InputLayerPlugin {
+        _ = report
+        return try Registry.shared.inputLayer(id)
+    }
+
+    static func construction(_ id: String) throws -> any ConstructionPlugin {
+        _ = report
+        return try Registry.shared.construction(id)
     }
 
     static let architectureIDs = ["mlp", "cnn-small", "resnet-mini"]

@@ -43,8 +43,8 @@ final class TrainingRunTests: XCTestCase {
     /// history and monitor entries as the composition `brittle train` wrote out by hand.
     func testAugmentationThenAdversarialStepMatchesTheCommandsComposition() throws {
         let train = data(12, seed: 1), test = data(6, seed: 2)
-        let noise = try TestPlugins.transform("gaussian-noise")
-        let noiseConfig = try noise.configuration(["std": "0.05"])
+        let noisePlugin = try TestPlugins.augmentation("gaussian-noise")
+        let noise = try noisePlugin.makeAugmentation(try noisePlugin.configuration(["std": "0.05"]))
         let fgsm = try TestPlugins.attack("fgsm")
         let fgsmConfig = try fgsm.configuration(["epsilon": "0.1"])
 
@@ -61,14 +61,14 @@ final class TrainingRunTests: XCTestCase {
                 ["epsilon": "\(tm.epsilon)", "steps": "10", "lower-bound": "\(tm.lowerBound)", "upper-bound": "\(tm.upperBound)"])))],
             overfitPair: (label, pgdLabel))
         let oldHistory = try BrittleExperiments.train(old, on: train, configuration: configuration(), test: test, augment: { batch, s in
-            var b = try noise.apply(batch, configuration: noiseConfig, context: TransformContext(seed: s))
+            var b = try batch.augmented(by: noise, seed: s)
             b = try attackStep(b, s)
             return b
         }) { m in oldMonitor.observe(old, epoch: m.epoch) }
 
         let new = try model()
         var run = TrainingRun(configuration: configuration(), registry: .shared)
-        run.augmentations = [TrainingRun.Augmentation(spec: "gaussian-noise:std=0.05", plugin: noise, configuration: noiseConfig)]
+        run.augmentations = [noise]
         run.adversary = try TrainingRun.Adversary(plugin: fgsm, configuration: fgsmConfig, fraction: 0.5)
         run.monitor = 4
         var entries: [RobustMonitorEntry] = []

@@ -157,7 +157,7 @@ public final class Reproduction {
         let spec = set.spec(config)
         let key = SetKey(spec: spec, data: datasetKey(limit: nil), setSize: config.setSize, seed: seed)
         return try stage("\(set.name)-s\(seed)", configuration: key, upstream: [source]) { dir, _ in
-            let construction = try ConstructionSpec(spec)
+            let construction = try ConstructionSpec(spec, registry: self.registry)
             let indices = try self.subsetIndices(seed: seed)
             let sourceData = try self.train().subset(indices)
             let model = try Checkpoint.load(source.modelFile, registry: self.registry)
@@ -168,7 +168,7 @@ public final class Reproduction {
                 sourceInfo: ConstructionSource(dataset: self.config.dataset, dataDir: self.config.dataDir,
                                                indices: indices.count == sourceData.count && indices != Array(0..<indices.count) ? indices : nil),
                 model: (model, source.modelFile), seed: seed, name: "\(self.config.dataset)-\(set.name)",
-                command: "reproduce (\(set.name), seed \(seed))", to: (dir as NSString).appendingPathComponent("dataset.tar.zst"))
+                command: "reproduce (\(set.name), seed \(seed))", to: (dir as NSString).appendingPathComponent("dataset.tar.zst"), registry: self.registry)
             let record = ConstructionRecord(spec: spec, sourceModel: source.name, images: output.dataset.count,
                                             reported: output.reported.filter { !$0.key.hasPrefix("batch-") }, seconds: output.seconds)
             try prettyJSON(record).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("construction.json")))

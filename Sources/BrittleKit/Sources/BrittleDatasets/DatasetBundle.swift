@@ -40,9 +40,9 @@ public struct SplitArrays: Sendable {
 /// Packing and loading dataset bundles.
 public enum DatasetBundle {
     /// Entry name of a split's images.
-    public static func imagesEntry(_ split: FashionMNIST.Split) -> String { "\(split.rawValue)/images.npy" }
+    public static func imagesEntry(_ split: DataSplit) -> String { "\(split.rawValue)/images.npy" }
     /// Entry name of a split's labels.
-    public static func labelsEntry(_ split: FashionMNIST.Split) -> String { "\(split.rawValue)/labels.npy" }
+    public static func labelsEntry(_ split: DataSplit) -> String { "\(split.rawValue)/labels.npy" }
 
     /// Writes a dataset bundle of `splits` to `path`.
     ///
@@ -51,7 +51,7 @@ public enum DatasetBundle {
     ///   - plugins: the plugins that made the data (e.g. a dataset construction), recorded in the manifest.
     @discardableResult
     public static func write(
-        recipe: DatasetRecipe, splits: [FashionMNIST.Split: SplitArrays], configuration: [String: JSONValue] = [:],
+        recipe: DatasetRecipe, splits: [DataSplit: SplitArrays], configuration: [String: JSONValue] = [:],
         seeds: [String: UInt64] = [:], plugins: [PluginRecord] = [], created: CreationInfo, brittleVersion: String,
         to path: String, compression: CompressionOptions = .init()
     ) throws -> BundleManifest {
@@ -103,7 +103,7 @@ public enum DatasetBundle {
     ///
     /// - Throws: `DataError` when the bundle is not a dataset bundle, lacks the split, or fails
     ///   verification.
-    public static func load(_ path: String, split: FashionMNIST.Split, options: BundleReadOptions = .init()) throws
+    public static func load(_ path: String, split: DataSplit, options: BundleReadOptions = .init()) throws
         -> LabeledDataset
     {
         let wanted = [imagesEntry(split), labelsEntry(split)]

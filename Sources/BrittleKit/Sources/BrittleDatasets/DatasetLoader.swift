@@ -53,13 +53,13 @@ public enum DatasetImport {
         _ recipe: DatasetRecipe, from directory: String? = nil, to bundlePath: String,
         compression: CompressionOptions = .init(), brittleVersion: String, command: String
     ) throws -> BundleManifest {
-        var splits: [FashionMNIST.Split: SplitArrays] = [:]
+        var splits: [DataSplit: SplitArrays] = [:]
         var config: [String: JSONValue] = [:]
         var seeds: [String: UInt64] = [:]
         switch recipe.source.format {
         case "synthetic-features":
             let generator = SyntheticFeatures(recipe: recipe)
-            for split in FashionMNIST.Split.allCases { splits[split] = SplitArrays(generator.generate(split)) }
+            for split in DataSplit.allCases { splits[split] = SplitArrays(generator.generate(split)) }
             config["parameters"] = try JSONValue.from(generator.parameters)
             seeds["data"] = generator.seed
         case "idx", "cifar10-binary":
@@ -79,7 +79,7 @@ public enum DatasetImport {
             config["source_files"] = .array(
                 files.map { .object(["name": .string($0.name), "sha256": .string($0.sha256), "size": .number(Double($0.size))]) })
             if let package = recipe.source.package { config["source_package"] = .string(package) }
-            for split in FashionMNIST.Split.allCases {
+            for split in DataSplit.allCases {
                 splits[split] = try rawSplit(recipe, split: split, files: files.map { ($0.name, $0.path) })
             }
         default:
@@ -94,7 +94,7 @@ public enum DatasetImport {
     }
 
     /// One split's raw pixels and labels from verified source files.
-    static func rawSplit(_ recipe: DatasetRecipe, split: FashionMNIST.Split, files: [(name: String, path: String)]) throws
+    static func rawSplit(_ recipe: DatasetRecipe, split: DataSplit, files: [(name: String, path: String)]) throws
         -> SplitArrays
     {
         if recipe.source.format == "cifar10-binary" {
@@ -102,7 +102,7 @@ public enum DatasetImport {
             let (pixels, labels) = try CIFAR10.loadRaw(directory: dir, split: split)
             return SplitArrays(pixels: pixels, labels: labels, imageShape: CIFAR10.imageShape)
         }
-        let names = split.fileNames
+        let names = split.idxFileNames
         guard let imagesPath = files.first(where: { $0.name.hasPrefix(names.images) })?.path,
             let labelsPath = files.first(where: { $0.name.hasPrefix(names.labels) })?.path
         else { throw DataError(.missing, path: recipe.name, problem: "the recipe lists no \(split.rawValue) files") }
@@ -138,7 +138,7 @@ public enum DatasetLoader {
     ///
     /// - Throws: `DataError` saying what is missing and how to get it.
     public static func load(
-        _ spec: String, split: FashionMNIST.Split, sourceDirectory: String? = nil, dataDirectory: String? = nil
+        _ spec: String, split: DataSplit, sourceDirectory: String? = nil, dataDirectory: String? = nil
     ) throws -> LabeledDataset {
         if isBundlePath(spec) { return try DatasetBundle.load(spec, split: split) }
         let recipe = try DatasetCatalog.recipe(named: spec)

@@ -21,7 +21,7 @@ public struct SyntheticFeatures: Sendable, Equatable {
     /// Seed of the generator; the train split uses stream 0, the test split stream 1.
     public var seed: UInt64 = 0
     /// Examples per split.
-    public var counts: [FashionMNIST.Split: Int] = [.train: 10_000, .test: 2_000]
+    public var counts: [DataSplit: Int] = [.train: 10_000, .test: 2_000]
 
     /// The defaults above.
     public init() {}
@@ -49,7 +49,7 @@ public struct SyntheticFeatures: Sendable, Equatable {
     public static let classNames = ["y=-1", "y=+1"]
 
     /// One split: images (N, 1, side, side), labels 0/1. Deterministic for a given seed.
-    public func generate(_ split: FashionMNIST.Split) -> LabeledDataset {
+    public func generate(_ split: DataSplit) -> LabeledDataset {
         let n = counts[split] ?? 0
         var rng = SeededGenerator.stream(seed: seed, index: split == .train ? 0 : 1)
         let pixels = imageShape.reduce(1, *)

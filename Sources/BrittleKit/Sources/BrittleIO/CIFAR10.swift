@@ -17,7 +17,7 @@ public enum CIFAR10 {
         "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
     ]
     /// Batch files of each split, in order.
-    public static func fileNames(_ split: FashionMNIST.Split) -> [String] {
+    public static func fileNames(_ split: DataSplit) -> [String] {
         split == .train ? (1...5).map { "data_batch_\($0).bin" } : ["test_batch.bin"]
     }
     /// What to do when the files are missing.
@@ -30,7 +30,7 @@ public enum CIFAR10 {
     ///
     /// - Throws: `DataError`: a missing file (with where to get it), a size that is not a whole
     ///   number of records (`.truncated`), or a label above 9 (`.mismatch`).
-    public static func loadRaw(directory: String, split: FashionMNIST.Split) throws -> (pixels: [UInt8], labels: [Int]) {
+    public static func loadRaw(directory: String, split: DataSplit) throws -> (pixels: [UInt8], labels: [Int]) {
         let base = resolve(directory)
         var pixels: [UInt8] = []
         var labels: [Int] = []
@@ -79,7 +79,7 @@ public enum CIFAR10 {
     }
 
     /// One split as a dataset: images (N, 3, 32, 32) in [0, 1]. See `loadRaw`.
-    public static func load(directory: String, split: FashionMNIST.Split) throws -> LabeledDataset {
+    public static func load(directory: String, split: DataSplit) throws -> LabeledDataset {
         let (pixels, labels) = try loadRaw(directory: directory, split: split)
         let images = Tensor(shape: [labels.count] + imageShape) { out, n in
             pixels.withUnsafeBufferPointer { src in for i in 0..<n { out[i] = Float(src[i]) / 255 } }

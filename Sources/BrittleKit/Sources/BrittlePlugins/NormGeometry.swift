@@ -26,6 +26,26 @@ public struct NormGeometry: Sendable {
         }
     }
 
+    /// Moves `x` in place by `length` along the unit direction of `g`: x + length * sign(g)
+    /// (Linf), x + (length / ||g||_2) * g (L2; `x` unchanged for a zero or non-finite gradient
+    /// norm). A negative length descends, as the representation inversion does. Returns whether
+    /// `x` moved (false only for the L2 step's degenerate gradients).
+    @discardableResult
+    public func step(_ x: UnsafeMutablePointer<Float>, along g: UnsafePointer<Float>, _ d: Int, length: Float) -> Bool {
+        switch norm {
+        case .linf:
+            for i in 0..<d { x[i] += length * (g[i] > 0 ? 1 : (g[i] < 0 ? -1 : 0)) }
+        case .l2:
+            var ss = 0.0
+            for i in 0..<d { ss += Double(g[i]) * Double(g[i]) }
+            let n = ss.squareRoot()
+            guard n > 0, n.isFinite else { return false }
+            let s = Float(Double(length) / n)
+            for i in 0..<d { x[i] += s * g[i] }
+        }
+        return true
+    }
+
     /// Projects delta onto the eps-ball in place: clip each coordinate (Linf) or shrink
     /// only when outside (L2). Idempotent; points inside are unchanged.
     public func project(_ delta: UnsafeMutablePointer<Float>, _ d: Int, epsilon: Float) {

@@ -1,15 +1,26 @@
-// The plugin families: architectures (build a model from a configuration), attacks (perturb a
-// batch within a threat model) and dataset transforms (map a dataset to a dataset). A plugin
-// declares its id, family, version, summary and parameter schema; the host validates every
+// The plugin families and what every plugin declares (id, version, summary, parameter schema),
+// with the architecture and attack protocols. The data-side families live beside it:
+// Augmentation.swift, InputLayer.swift, Construction.swift. The host validates every
 // configuration against the schema before it calls anything else.
-import BrittleIO
 import BrittleNN
 
-/// The three kinds of plugin.
+/// The kinds of plugin.
 public enum PluginFamily: String, Sendable, CaseIterable, Codable {
+    /// Builds classifiers (`ArchitecturePlugin`).
     case architecture
+    /// Perturbs a batch within a threat model (`AttackPlugin`).
     case attack
-    case transform
+    /// Per-batch, label-preserving training-data randomness (`AugmentationPlugin`).
+    case augmentation
+    /// A fixed layer in front of the model, such as normalisation (`InputLayerPlugin`).
+    case inputLayer = "input-layer"
+    /// Builds a dataset with the help of a model, such as the paper's D_R and D_rand (`ConstructionPlugin`).
+    case construction
+}
+
+extension PluginFamily {
+    /// The family in a sentence: "an attack", "a construction".
+    public var withArticle: String { ("aeiou".contains(rawValue.first ?? "x") ? "an " : "a ") + rawValue }
 }
 
 /// What every plugin declares.
@@ -29,7 +40,9 @@ extension Plugin {
     public var family: PluginFamily? {
         if self is any ArchitecturePlugin { return .architecture }
         if self is any AttackPlugin { return .attack }
-        if self is any TransformPlugin { return .transform }
+        if self is any AugmentationPlugin { return .augmentation }
+        if self is any InputLayerPlugin { return .inputLayer }
+        if self is any ConstructionPlugin { return .construction }
         return nil
     }
 
@@ -144,51 +157,4 @@ public protocol Attack: AnyObject {
 /// Builds attacks. Invalid hyperparameters must be rejected here, at configuration time.
 public protocol AttackPlugin: Plugin {
     func makeAttack(_ configuration: Configuration) throws -> any Attack
-}
-
-// MARK: - Dataset transforms
-
-/// What a transform may use besides its input dataset.
-public struct TransformContext {
-    /// Seed of the transform's random source (use `SeededGenerator.stream(seed:index:)`).
-    public var seed: UInt64
-    /// A model, for transforms that need one (the paper's dataset constructions).
-    public var model: Classifier?
-    /// A configured attack, for transforms that need one.
-    public var attack: (any Attack)?
-    /// The registry, to look up other plugins.
-    public var registry: Registry
-    /// Progress reports: items done, items in all, a short status.
-    public var progress: (_ done: Int, _ total: Int, _ status: String) -> Void
-    /// Figures the transform measured, recorded with its output (e.g. "targeted-success" 0.89,
-    /// "relative-representation-distance" 0.10). Per-batch values may be reported repeatedly
-    /// under keys like "batch-3/relative-representation-distance".
-    public var report: (_ key: String, _ value: Double) -> Void
-
-    public init(seed: UInt64, model: Classifier? = nil, attack: (any Attack)? = nil, registry: Registry = .shared,
-                progress: @escaping (Int, Int, String) -> Void = { _, _, _ in },
-                report: @escaping (String, Double) -> Void = { _, _ in }) {
-        self.seed = seed
-        self.model = model
-        self.attack = attack
-        self.registry = registry
-        self.progress = progress
-        self.report = report
-    }
-}
-
-/// Maps a dataset to a dataset (augmentations, and the paper's dataset constructions).
-public protocol TransformPlugin: Plugin {
-    /// True when `apply` keeps the example count and the labels (augmentations).
-    var preservesLabels: Bool { get }
-    /// The transformed dataset.
-    func apply(_ data: LabeledDataset, configuration: Configuration, context: TransformContext) throws -> LabeledDataset
-    /// A layer to place at the front of models that use this transform (e.g. normalisation,
-    /// which lives inside the model so epsilon stays in pixel units), or nil.
-    func modelInputLayer(_ configuration: Configuration, channels: Int) throws -> Layer?
-}
-
-extension TransformPlugin {
-    public var preservesLabels: Bool { true }
-    public func modelInputLayer(_ configuration: Configuration, channels: Int) throws -> Layer? { nil }
 }

@@ -7,9 +7,11 @@
 /// The plugin API version. Bump it whenever any public API a plugin can touch changes.
 /// History: 1 = registry, parameter schemas, architecture/attack/transform families;
 /// 2 = TransformContext.report (metrics a transform measured);
-/// 3 = ArchitecturePlugin.costEstimate (memory budget), bounded ParameterKind.intList.
+/// 3 = ArchitecturePlugin.costEstimate (memory budget), bounded ParameterKind.intList;
+/// 4 = TransformPlugin split into AugmentationPlugin, InputLayerPlugin and ConstructionPlugin
+/// (typed model oracles), LabeledDataset and DataSplit in BrittleNN.
 @_alwaysEmitIntoClient
-public var brittlePluginAPIVersion: Int32 { 3 }
+public var brittlePluginAPIVersion: Int32 { 4 }
 
 /// The Swift compiler that compiles the calling code, as "6.3.1" (to the precision `#if
 /// compiler` can tell).
@@ -34,6 +36,9 @@ public var brittleCompilerVersion: StaticString {
 public enum HostABI {
     public static let apiVersion: Int32 = brittlePluginAPIVersion
     public static let compilerVersion: String = brittleCompilerVersion.description
+    /// What a plugin built before API v4 must change besides rebuilding.
+    public static let transformSplitNote = " (API v4 replaced TransformPlugin by AugmentationPlugin, InputLayerPlugin and "
+        + "ConstructionPlugin: see the README's Plugins section)"
 }
 
 /// The fixed C-level entry symbols every plugin library exports.

@@ -106,7 +106,8 @@ public enum PluginLoader {
         let swift = String(cString: unsafeBitCast(swiftSymbol, to: SwiftFn.self)())
         guard api == HostABI.apiVersion && swift == HostABI.compilerVersion else {
             diag(.versionMismatch,
-                 "built against API v\(api) / Swift \(swift), host has v\(HostABI.apiVersion) / Swift \(HostABI.compilerVersion); rebuild the plugin with this host's kit and toolchain")
+                 "built against API v\(api) / Swift \(swift), host has v\(HostABI.apiVersion) / Swift \(HostABI.compilerVersion); rebuild the plugin with this host's kit and toolchain"
+                 + (api < 4 && api < HostABI.apiVersion ? HostABI.transformSplitNote : ""))
             return
         }
         guard let registerSymbol = dlsym(handle, PluginSymbols.register) else {

@@ -39,7 +39,7 @@ public final class Registry: @unchecked Sendable {
             throw PluginError("\(loadingFile): plugin id '\(id)' is not kebab-case (lowercase letters, digits, single dashes)")
         }
         guard let family = plugin.family else {
-            throw PluginError("\(loadingFile): plugin '\(id)' conforms to none of ArchitecturePlugin, AttackPlugin, TransformPlugin")
+            throw PluginError("\(loadingFile): plugin '\(id)' conforms to none of ArchitecturePlugin, AttackPlugin, AugmentationPlugin, InputLayerPlugin, ConstructionPlugin")
         }
         for spec in plugin.parameters {
             do { try spec.check(spec.defaultValue, plugin: id) } catch {
@@ -98,15 +98,26 @@ public final class Registry: @unchecked Sendable {
         try lookup(id, .attack) as! any AttackPlugin
     }
 
-    public func transform(_ id: String) throws -> any TransformPlugin {
-        try lookup(id, .transform) as! any TransformPlugin
+    /// The augmentation plugin `id`; the error names the known ones.
+    public func augmentation(_ id: String) throws -> any AugmentationPlugin {
+        try lookup(id, .augmentation) as! any AugmentationPlugin
+    }
+
+    /// The input-layer plugin `id`; the error names the known ones.
+    public func inputLayer(_ id: String) throws -> any InputLayerPlugin {
+        try lookup(id, .inputLayer) as! any InputLayerPlugin
+    }
+
+    /// The construction plugin `id`; the error names the known ones.
+    public func construction(_ id: String) throws -> any ConstructionPlugin {
+        try lookup(id, .construction) as! any ConstructionPlugin
     }
 
     private func lookup(_ id: String, _ family: PluginFamily) throws -> any Plugin {
         if let e = entry(id), e.family == family { return e.plugin }
         let known = ids(family)
         var message = "unknown \(family.rawValue) '\(id)'"
-        if let e = entry(id) { message += " ('\(id)' is a \(e.family.rawValue) plugin)" }
+        if let e = entry(id) { message += " ('\(id)' is \(e.family.withArticle) plugin)" }
         if known.isEmpty {
             message += "; no \(family.rawValue) plugins are loaded. Looked in: "
                 + (searchedDirectories.isEmpty ? "(nowhere)" : searchedDirectories.joined(separator: ", "))

@@ -1,81 +1,13 @@
-// LabeledDataset, an in-memory image classification set (NCHW images in [0, 1] and integer
-// labels), and the Fashion-MNIST / MNIST loader that fills one from a directory of IDX files.
-// Not a data pipeline: no shuffling, augmentation or streaming; index and batch it yourself.
+// The Fashion-MNIST / MNIST loader: fills a LabeledDataset (BrittleNN) from a directory of the
+// four IDX files of a train/test pair. Not the dataset type itself, nor other formats (CIFAR10.swift,
+// BrittleDatasets' bundles and recipes).
 // Reference: Xiao et al. 2017, "Fashion-MNIST" (arXiv:1708.07747); LeCun et al., MNIST.
 
 import BrittleNN
 import Foundation
 
-/// Images and their class labels, held in memory.
-public struct LabeledDataset: Sendable {
-    /// The images, (N, C, H, W), values in [0, 1].
-    public var images: Tensor
-    /// The class of each image, in `0..<numClasses`; `labels.count == N`.
-    public var labels: [Int]
-    /// A human-readable name per class index.
-    public var classNames: [String]
-    /// Where the data came from, e.g. `"fashion-mnist:test"`.
-    public var name: String
-
-    /// A data set from (N, C, H, W) `images` and N `labels`.
-    public init(images: Tensor, labels: [Int], classNames: [String], name: String) {
-        precondition(images.rank == 4, "LabeledDataset: images must be (N, C, H, W), got \(images.shape)")
-        precondition(
-            images.batchSize == labels.count,
-            "LabeledDataset: \(images.batchSize) images but \(labels.count) labels")
-        self.images = images
-        self.labels = labels
-        self.classNames = classNames
-        self.name = name
-    }
-
-    /// Number of examples (N).
-    public var count: Int { labels.count }
-    /// Number of classes (`classNames.count`).
-    public var numClasses: Int { classNames.count }
-    /// Shape of one image, (C, H, W).
-    public var imageShape: [Int] { Array(images.shape.dropFirst()) }
-
-    /// The examples at `indices`, in that order (repeats allowed).
-    public func subset(_ indices: [Int]) -> LabeledDataset {
-        let (x, y) = batch(indices)
-        return LabeledDataset(images: x, labels: y, classNames: classNames, name: name)
-    }
-
-    /// The images (len(indices), C, H, W) and labels at `indices`, in that order.
-    public func batch(_ indices: [Int]) -> (images: Tensor, labels: [Int]) {
-        for i in indices {
-            precondition(i >= 0 && i < count, "LabeledDataset.batch: index \(i) outside 0..<\(count)")
-        }
-        return (images.gather(indices), indices.map { labels[$0] })
-    }
-
-    /// How many examples each class has, indexed by class.
-    public func classCounts() -> [Int] {
-        var counts = [Int](repeating: 0, count: numClasses)
-        for y in labels where y >= 0 && y < numClasses { counts[y] += 1 }
-        return counts
-    }
-}
-
 /// Loader for Fashion-MNIST, and for MNIST (and any other set in the same four IDX files).
 public enum FashionMNIST {
-    /// Which half of the data set.
-    public enum Split: String, Sendable, CaseIterable {
-        /// The 60,000 training examples (`train-*`).
-        case train
-        /// The 10,000 test examples (`t10k-*`).
-        case test
-
-        /// File names (without `.gz`) of the images and the labels.
-        public var fileNames: (images: String, labels: String) {
-            switch self {
-            case .train: return ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
-            case .test: return ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-            }
-        }
-    }
-
     /// Where the Debian package `dataset-fashion-mnist` installs the data.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
     /// The ten Fashion-MNIST classes, by label.
@@ -103,7 +35,7 @@ public enum FashionMNIST {
     ///   - missingHint: the fix printed when the directory or a file is missing (default: how to
     ///     install Fashion-MNIST; another IDX data set passes where its own files come from).
     public static func load(
-        directory: String = defaultDirectory, split: Split, classNames: [String]? = nil, missingHint: String? = nil
+        directory: String = defaultDirectory, split: DataSplit, classNames: [String]? = nil, missingHint: String? = nil
     ) throws -> LabeledDataset {
         let installHint = missingHint ?? Self.installHint
         var isDirectory: ObjCBool = false
@@ -118,8 +50,8 @@ public enum FashionMNIST {
             classNames
             ?? (base.contains("mnist") && !base.contains("fashion") ? digitClassNames : self.classNames)
 
-        let imagesPath = try locate(split.fileNames.images, in: directory, hint: installHint)
-        let labelsPath = try locate(split.fileNames.labels, in: directory, hint: installHint)
+        let imagesPath = try locate(split.idxFileNames.images, in: directory, hint: installHint)
+        let labelsPath = try locate(split.idxFileNames.labels, in: directory, hint: installHint)
         let images = try IDX.readImages(path: imagesPath)
         guard images.shape.allSatisfy({ $0 >= 1 }) else {
             throw DataError(
@@ -149,5 +81,16 @@ public enum FashionMNIST {
         throw DataError(
             .missing, path: directory, problem: "neither \(name).gz nor \(name) is in this directory",
             fix: installHint)
+    }
+}
+
+extension DataSplit {
+    /// File names (without `.gz`) of this split's images and labels in an IDX directory:
+    /// `train-*` (60,000 Fashion-MNIST examples) or `t10k-*` (10,000).
+    public var idxFileNames: (images: String, labels: String) {
+        switch self {
+        case .train: return ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+        case .test: return ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+        }
     }
 }
