@@ -1,5 +1,6 @@
-// The `brittle` command: the entry point users meet. Each subcommand is a small struct in its
-// own file; the work itself lives in BrittleExperiments and the kit.
+// The `brittle` command: the entry point users meet, and the one place errors become
+// "Error: ..." with exit status 1. Each subcommand is a small struct in its own file; none of
+// the work lives here: it is in BrittleExperiments and the kit.
 import ArgumentParser
 import BrittleExperiments
 import BrittleGEMM

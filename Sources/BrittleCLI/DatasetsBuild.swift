@@ -34,8 +34,7 @@ extension DatasetsCommand {
         @Option(help: "Model the construction uses (required): a run directory, a .safetensors file or a model bundle .tar.zst.")
         var model: String?
 
-        @Option(help: "Seed of the transform's random choices (starting images, targets, attack seeds).")
-        var seed: UInt64 = 0
+        @OptionGroup var seedOption: SeedOptions
 
         @Option(help: "Name of the built dataset (default: SOURCE-TRANSFORM, e.g. fashion-mnist-adversarial-relabel).")
         var name: String?
@@ -78,31 +77,27 @@ extension DatasetsCommand {
             bundleLimit.apply()
             plugins.load()
             // The transform's configuration is validated before anything is loaded.
-            let construction = try ConstructionSpec(transform)
+            let registry = Registry.shared
+            let construction = try ConstructionSpec(transform, registry: registry)
             guard model != nil else {
                 throw ValidationError("\(construction.plugin.id) needs a model: pass --model (a run directory, .safetensors file or model bundle)")
             }
-            let classifier = try model.map { try Checkpoint.load($0) }
+            let classifier = try model.map { try Checkpoint.load($0, registry: registry) }
             if let classifier {
                 // Constructions run the model on `batch-size` examples at once (when they take one).
                 let batch = construction.configuration.values["batch-size"].flatMap { Int($0.description) } ?? 0
                 try MemoryBudget.current.check(classifier, use: .inference(batchSize: max(batch, MemoryBudget.evaluationBatchSize)))
             }
-            let source = try data.load(.train)
+            let source = try data.source.train()
             note("building with \(construction.plugin.id) (\(construction.configuration.description)) from \(source.count) images of \(source.name)"
-                 + (model.map { ", model \($0) (\(classifier!.architecture))" } ?? "") + ", seed \(seed)")
-            let output: ConstructionOutput
-            do {
-                output = try runConstruction(construction, source: source, model: classifier, seed: seed)
-            } catch let error as DataError {
-                throw ValidationError(error.description)
-            }
+                 + (model.map { ", model \($0) (\(classifier!.architecture))" } ?? "") + ", seed \(seedOption.seed)")
+            let output = try runConstruction(construction, source: source, model: classifier, seed: seedOption.seed)
             let command = CommandLine.arguments.dropFirst().joined(separator: " ")
             let manifest = try writeConstructedDataset(
                 output, construction: construction, source: source,
                 sourceInfo: ConstructionSource(dataset: data.dataset, limit: data.limit, dataDir: data.dataDir),
-                model: classifier.flatMap { c in model.map { (c, $0) } }, seed: seed, name: name, command: command,
-                to: out, compression: CompressionOptions(level: level))
+                model: classifier.flatMap { c in model.map { (c, $0) } }, seed: seedOption.seed, name: name, command: command,
+                to: out, compression: CompressionOptions(level: level), registry: registry)
 
             let size = ((try? FileManager.default.attributesOfItem(atPath: out))?[.size] as? Int64) ?? 0
             let reported = output.reported

@@ -1,6 +1,7 @@
 // `brittle evaluate`: clean test accuracy of a trained model and, with --attack, robust accuracy
-// per epsilon under any attack plugin, run through the host's runner (eval mode, host-side
-// projection and scoring).
+// per epsilon under any attack plugin, with robustness.json and the robust-accuracy curve.
+// Options, the epsilon sweep and output only: each row is BrittleExperiments' evaluateRobustness
+// (an AttackRun, host-side projection and scoring).
 import ArgumentParser
 import BrittleExperiments
 import BrittleFigures
@@ -20,8 +21,7 @@ struct Evaluate: ParsableCommand {
             is over the examples the model classifies correctly.
             """)
 
-    @Option(help: "Run directory written by `brittle train`, a .safetensors checkpoint, or a model bundle FILE.tar.zst (verified as it streams).")
-    var model: String
+    @OptionGroup var modelOption: ModelOptions
 
     @Option(help: "Attack plugin id (see `brittle plugins list`).")
     var attack: String?
@@ -36,11 +36,9 @@ struct Evaluate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Attack restarts (for attacks that take `restarts`).")
     var restarts: Int?
 
-    @Option(name: .customLong("attack-opt"), help: "Attack parameter key=value (repeatable).")
-    var attackOptions: [String] = []
+    @OptionGroup var attackParameters: AttackParameterOptions
 
-    @Option(help: "Seed of the attack's random starts.")
-    var seed: UInt64 = 0
+    @OptionGroup var seedOption: SeedOptions
 
     @Option(help: "Directory for robustness.json and the robust-accuracy-vs-epsilon curve robustness.png (default with --attack: MODEL_DIR/evaluation-ATTACK, or ./evaluation-ATTACK for a file or bundle).")
     var out: String?
@@ -52,7 +50,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup var bundleLimit: MaxSizeOptions
 
     func validate() throws {
-        let pairs = try parsePairs(attackOptions, flag: "--attack-opt")
+        let pairs = try attackParameters.values()
         if let out { try validateOutputDirectory(out) }
         let epsilons = try self.epsilons()
         try rejectContradiction(pairs, "epsilon", epsilons, flag: "--eps")
@@ -86,91 +84,84 @@ struct Evaluate: ParsableCommand {
 
     func fmt(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
 
+    /// The attack and one configuration per --eps (or its own epsilon), each validated by
+    /// making the attack, before any data or model is loaded. Nil without --attack.
+    func attackConfigurations(registry: Registry) throws -> (plugin: any AttackPlugin, configurations: [Configuration])? {
+        guard let attack else {
+            if eps != nil || steps != nil || restarts != nil || !attackParameters.isEmpty {
+                throw ValidationError("--eps, --steps, --restarts and --attack-opt need --attack ID")
+            }
+            return nil
+        }
+        let p = try registry.attack(attack)
+        var text = try attackParameters.values()
+        if let steps { text["steps"] = String(steps) }
+        if let restarts { text["restarts"] = String(restarts) }
+        let epsilons = try self.epsilons()?.map { String($0) } ?? []
+        let configurations = try (epsilons.isEmpty ? [nil] : epsilons.map { Optional($0) }).map { e -> Configuration in
+            var t = text
+            if let e { t["epsilon"] = e }
+            let c = try p.configuration(t)
+            _ = try p.makeAttack(c)
+            return c
+        }
+        return (p, configurations)
+    }
+
     func run() throws {
         threads.apply()
         try memory.apply()
         bundleLimit.apply()
         plugins.load()
-        // Configure (and so validate) every attack before loading data or models.
-        var configs: [Configuration] = []
-        var attackPlugin: (any AttackPlugin)?
-        if let attack {
-            let p = try Registry.shared.attack(attack)
-            attackPlugin = p
-            var text = try parsePairs(attackOptions, flag: "--attack-opt")
-            if let steps { text["steps"] = String(steps) }
-            if let restarts { text["restarts"] = String(restarts) }
-            let epsilons = try self.epsilons()?.map { String($0) } ?? []
-            for e in (epsilons.isEmpty ? [nil] : epsilons.map { Optional($0) }) {
-                var t = text
-                if let e { t["epsilon"] = e }
-                let c = try p.configuration(t)
-                _ = try p.makeAttack(c)
-                configs.append(c)
-            }
-        } else if eps != nil || steps != nil || restarts != nil || !attackOptions.isEmpty {
-            throw ValidationError("--eps, --steps, --restarts and --attack-opt need --attack ID")
-        }
-
-        let m = try Checkpoint.load(model)
-        // Before any batch: the attack runner's batches and predict's are the largest.
-        try MemoryBudget.current.check(m, use: .inference(batchSize: MemoryBudget.evaluationBatchSize))
-        let testSet = try data.load(.test)
-        guard testSet.imageShape == m.inputShape else {
-            throw ValidationError("model expects inputs \(m.inputShape), dataset has \(testSet.imageShape)")
-        }
+        let registry = Registry.shared
+        let sweep = try attackConfigurations(registry: registry)
+        let m = try modelOption.load(registry: registry)
+        let testSet = try data.source.test()
+        try ModelMismatchError.checkInputs(of: m, fit: testSet, role: "test set")
         let start = Date()
         let acc = accuracy(m, on: testSet)
         print(String(format: "model: %@ (%@)\nclean test accuracy: %.2f%% (%d images, %.1fs)",
-                     model, m.architecture, 100 * acc, testSet.count, Date().timeIntervalSince(start)))
-        guard let attackPlugin else { return }
+                     modelOption.model, m.architecture, 100 * acc, testSet.count, Date().timeIntervalSince(start)))
+        guard let sweep else { return }
+        let (plugin, configurations) = sweep
         var rows: [EvaluationRow] = []
-        print("\nattack \(attackPlugin.id) v\(attackPlugin.version)")
+        print("\nattack \(plugin.id) v\(plugin.version)")
         print("epsilon    robust acc   success on correct   seconds   configuration")
-        for c in configs {
-            let a = try attackPlugin.makeAttack(c)
-            let bar = ProgressBar("\(attackPlugin.id) eps \(c.values["epsilon"].map { "\($0)" } ?? "?")", total: testSet.count)
-            let r = evaluateRobustness(m, attack: a, images: testSet.images, labels: testSet.labels, seed: seed) { bar.update($0) }
-            rows.append(EvaluationRow(attack: attackPlugin.id, attackVersion: attackPlugin.version, configuration: c.text, result: r))
+        for c in configurations {
+            let a = try plugin.makeAttack(c)
+            let bar = ProgressBar("\(plugin.id) eps \(c.values["epsilon"].map { "\($0)" } ?? "?")", total: testSet.count)
+            let r = evaluateRobustness(m, attack: a, images: testSet.images, labels: testSet.labels, seed: seedOption.seed) { bar.update($0) }
+            rows.append(EvaluationRow(attack: plugin.id, attackVersion: plugin.version, configuration: c.text, result: r))
             print(String(format: "%-10@ %9.2f%%   %17.2f%%   %7.1f   %@", "\(a.threatModel.epsilon)" as NSString,
                          100 * r.robustAccuracy, 100 * r.successOnCorrect, r.seconds, c.description))
         }
+        let record = EvaluationRecord(model: modelOption.model, architecture: m.architecture, dataset: testSet.name,
+                                      examples: testSet.count, cleanAccuracy: acc, rows: rows)
+        let norm = (try? plugin.makeAttack(configurations[0]).threatModel.norm.rawValue.uppercased().replacingOccurrences(of: "LINF", with: "Linf")) ?? ""
+        try write(record, attack: plugin.id, norm: norm, classCount: m.classCount)
+    }
+
+    /// robustness.json and robustness.png (robust accuracy against epsilon, with the clean
+    /// accuracy at epsilon 0) in --out, default MODEL_DIR/evaluation-ATTACK or ./evaluation-ATTACK.
+    func write(_ record: EvaluationRecord, attack: String, norm: String, classCount: Int) throws {
+        let model = modelOption.model
         var isDirectory: ObjCBool = false
         let modelIsDirectory = FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) && isDirectory.boolValue
-        let dir = out ?? (modelIsDirectory ? (model as NSString).appendingPathComponent("evaluation-\(attackPlugin.id)") : "evaluation-\(attackPlugin.id)")
+        let dir = out ?? (modelIsDirectory ? (model as NSString).appendingPathComponent("evaluation-\(attack)") : "evaluation-\(attack)")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let record = EvaluationRecord(model: model, architecture: m.architecture, dataset: testSet.name,
-                                      examples: testSet.count, cleanAccuracy: acc, rows: rows)
         let jsonPath = (dir as NSString).appendingPathComponent("robustness.json")
-        try writeAtomically(try prettyJSON(record), to: jsonPath)
-        // Robust accuracy against epsilon, with the clean accuracy at epsilon 0.
-        let points = [(0.0, Double(acc))] + rows.map { (Double($0.configuration["epsilon"] ?? "0") ?? 0, Double($0.result.robustAccuracy)) }
+        try AtomicFile.write(jsonPath, data: try prettyJSON(record))
+        let points = [(0.0, Double(record.cleanAccuracy))]
+            + record.rows.map { (Double($0.configuration["epsilon"] ?? "0") ?? 0, Double($0.result.robustAccuracy)) }
         let sorted = points.sorted { $0.0 < $1.0 }
-        let norm = (try? attackPlugin.makeAttack(configs[0]).threatModel.norm.rawValue.uppercased().replacingOccurrences(of: "LINF", with: "Linf")) ?? ""
         let plot = LinePlot(
-            title: "Robust accuracy under \(attackPlugin.id) (\(m.architecture), \(testSet.count) test images)",
+            title: "Robust accuracy under \(attack) (\(record.architecture), \(record.examples) test images)",
             xAxis: PlotAxis("epsilon (\(norm), pixel units)", includesZero: true),
             yAxis: PlotAxis("accuracy (%)", range: 0...100),
-            series: [.init(m.architecture, x: sorted.map { $0.0 }, y: sorted.map { 100 * $0.1 })],
-            referenceLines: [ReferenceLine(y: 100 / Double(m.classCount), label: "chance")])
+            series: [.init(record.architecture, x: sorted.map { $0.0 }, y: sorted.map { 100 * $0.1 })],
+            referenceLines: [ReferenceLine(y: 100 / Double(classCount), label: "chance")])
         let plotPath = (dir as NSString).appendingPathComponent("robustness.png")
         try plot.write(to: plotPath)
         print("results: \(jsonPath), curve: \(plotPath)")
     }
-}
-
-struct EvaluationRow: Codable {
-    var attack: String
-    var attackVersion: String
-    var configuration: [String: String]
-    var result: RobustEvaluation
-}
-
-struct EvaluationRecord: Codable {
-    var model: String
-    var architecture: String
-    var dataset: String
-    var examples: Int
-    var cleanAccuracy: Float
-    var rows: [EvaluationRow]
 }

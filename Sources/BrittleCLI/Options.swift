@@ -1,4 +1,6 @@
-// Option groups shared by subcommands: where the data comes from, and how many threads.
+// Option groups shared by subcommands: where the data comes from (checked here, loaded by
+// BrittleExperiments' DataSource), threads, the memory budget and the bundle size cap; and the
+// CLI's OptionError. Not the model / attack / seed options (ExperimentOptions.swift).
 import ArgumentParser
 import BrittleExperiments
 import BrittleArchive
@@ -55,24 +57,10 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    /// One split: the training split of --dataset, the test split of --test-dataset (default
-    /// --dataset), each cut to --limit / --test-limit.
-    func load(_ split: DataSplit) throws -> LabeledDataset {
-        let dataset = split == .test ? (testDataset ?? self.dataset) : self.dataset
-        if split == .test, testDataset == nil, DatasetLoader.isBundlePath(dataset),
-           let manifest = try? BundleReader.manifest(of: dataset), manifest.kind == .dataset,
-           manifest.entry(DatasetBundle.imagesEntry(.test)) == nil
-        {
-            let source = manifest.configuration["construction"]?["source"]?["dataset"]?.stringValue
-            throw DataError(
-                .missing, path: dataset,
-                problem: "the dataset bundle has no test split (a training set only" + (source.map { ", built from \($0)" } ?? "") + ")",
-                fix: "Pass --test-dataset \(source ?? "NAME") to test on the original test set")
-        }
-        var d = try loadDatasetSplit(dataset, split: split, dataDir: dataDir)
-        let cap = split == .train ? limit : testLimit
-        if let cap, cap < d.count { d = d.subset(Array(0..<cap)) }
-        return d
+    /// The data these options name: --dataset's training split, the test split of
+    /// --test-dataset (default --dataset), cut to --limit / --test-limit.
+    var source: DataSource {
+        DataSource(dataset: dataset, dataDirectory: dataDir, trainLimit: limit, testLimit: testLimit, testDataset: testDataset)
     }
 }
 

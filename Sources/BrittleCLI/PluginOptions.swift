@@ -1,6 +1,7 @@
 // Plugin discovery for every command that uses plugins: `--plugin-path` (repeatable), then
 // BRITTLE_PLUGIN_PATH, the per-user directory and the executable's directory. Diagnostics go
-// to standard error; a broken plugin never stops the command.
+// to standard error; a broken plugin never stops the command. Not the loader itself
+// (BrittlePlugins' PluginLoader) nor the registry the plugins land in.
 import ArgumentParser
 import BrittleExperiments
 import BrittlePlugins

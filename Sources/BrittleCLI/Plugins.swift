@@ -1,5 +1,6 @@
 // `brittle plugins`: what is loaded (list), one plugin's schema (info), and a starter package
-// for a new out-of-tree plugin (new).
+// for a new out-of-tree plugin (new, in PluginsNew.swift). Not the loader nor the registry
+// (BrittlePlugins).
 import ArgumentParser
 import BrittleExperiments
 import BrittlePlugins

@@ -101,17 +101,18 @@ struct Reproduce: ParsableCommand {
             return
         }
         plugins.load()
+        let registry = Registry.shared
         // Every plugin the run needs must be loaded before hours of work start.
         for id in Set(c.transferArchitectures + [c.architecture]) {
-            do { _ = try Registry.shared.architecture(id) } catch { throw ValidationError("\(error)") }
+            do { _ = try registry.architecture(id) } catch { throw ValidationError("\(error)") }
         }
-        for id in ["pgd-l2", c.relabelAttack] { do { _ = try Registry.shared.attack(id) } catch { throw ValidationError("\(error)") } }
+        for id in ["pgd-l2", c.relabelAttack] { do { _ = try registry.attack(id) } catch { throw ValidationError("\(error)") } }
         for id in ["invert-representation", "adversarial-relabel"] {
-            do { _ = try Registry.shared.construction(id) } catch { throw ValidationError("\(error)") }
+            do { _ = try registry.construction(id) } catch { throw ValidationError("\(error)") }
         }
         let experiments = experiment == "all" ? ReproductionExperiment.allCases : [ReproductionExperiment(rawValue: experiment!)!]
         installInterruptMessage()
-        let run = try Reproduction(config: c, outputDirectory: outputDirectory)
+        let run = try Reproduction(config: c, outputDirectory: outputDirectory, registry: registry)
         note("reproduce \(experiments.map(\.rawValue).joined(separator: ", ")), preset \(c.preset), seeds \(c.seeds), \(Parallel.threads) threads -> \(outputDirectory)")
         let results = try run.run(experiments)
         let command = CommandLine.arguments.dropFirst().joined(separator: " ")
@@ -126,7 +127,7 @@ struct Reproduce: ParsableCommand {
 
     func recheck(_ path: String) throws {
         plugins.load()
-        let (results, figures) = try ReproductionVerify.verify(bundle: path, tolerance: Float(tolerance / 100))
+        let (results, figures) = try ReproductionVerify.verify(bundle: path, tolerance: Float(tolerance / 100), registry: Registry.shared)
         print("preset \(results.config.preset), \(results.models.count) models; recorded with \(results.threads) threads, re-measured with \(Parallel.threads)")
         print("model                 seed  metric              recorded   measured   diff")
         var bad = 0

@@ -1,6 +1,7 @@
-// `brittle train`: standard training of an architecture plugin on a dataset, with optional
-// --transform plugins (augmentations per batch; model input layers such as normalize), writing a
-// run directory (model.safetensors, metrics.json) and printing the clean test accuracy.
+// `brittle train`: training of an architecture plugin on a dataset, with optional --transform
+// plugins (augmentations per batch; model input layers such as normalize) and adversarial
+// training, writing a run directory (model.safetensors, metrics.json) and printing the clean test
+// accuracy. Options and output only: the run itself is BrittleExperiments' TrainingRun.
 import ArgumentParser
 import BrittleExperiments
 import BrittleGEMM
@@ -35,8 +36,7 @@ struct Train: ParsableCommand {
     @Option(help: "Adversarial training (Madry et al.): attack plugin that replaces each batch by its adversarial version.")
     var adversarial: String?
 
-    @Option(name: .customLong("attack-opt"), help: "Parameter key=value of the --adversarial attack (repeatable), e.g. epsilon=1.0.")
-    var attackOptions: [String] = []
+    @OptionGroup var attackParameters: AttackParameterOptions
 
     @Option(parsing: .unconditional, help: "Fraction of each batch replaced by adversarial examples (1 = Madry: only adversarial).")
     var adversarialFraction: Double = 1
@@ -50,7 +50,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "SGD momentum.") var momentum: Float = 0.9
     @Option(parsing: .unconditional, help: "Weight decay (not applied to biases and batch-norm parameters).") var weightDecay: Float = 5e-4
     @Option(help: "Learning-rate schedule: cosine, constant, step (x0.1 at 50% and 75%).") var schedule: String = "cosine"
-    @Option(help: "Seed for initialisation, shuffling and augmentation.") var seed: UInt64 = 0
+    @OptionGroup var seedOption: SeedOptions
     @Option(help: "Output directory (created; existing files are replaced).") var out: String
 
     @OptionGroup var data: DataOptions
@@ -65,13 +65,12 @@ struct Train: ParsableCommand {
         if !(learningRate > 0 && learningRate.isFinite) { throw OptionError("--lr must be a positive finite number, got \(learningRate)") }
         if !(0..<1).contains(momentum) { throw OptionError("--momentum must be in [0, 1), got \(momentum)") }
         if !(weightDecay >= 0 && weightDecay.isFinite) { throw OptionError("--weight-decay must be a non-negative finite number, got \(weightDecay)") }
-        guard ["cosine", "constant", "step"].contains(schedule) else {
+        guard TrainingRun.Schedule(rawValue: schedule) != nil else {
             throw ValidationError("unknown --schedule '\(schedule)'; known: cosine, constant, step")
         }
         try validateOutputDirectory(out)
         _ = try parsePairs(archOptions, flag: "--arch-opt")
-        _ = try parsePairs(attackOptions, flag: "--attack-opt")
-        if adversarial == nil && !attackOptions.isEmpty { throw ValidationError("--attack-opt needs --adversarial ATTACK") }
+        if adversarial == nil && !attackParameters.isEmpty { throw ValidationError("--attack-opt needs --adversarial ATTACK") }
         guard adversarialFraction > 0 && adversarialFraction <= 1 else {
             throw ValidationError("--adversarial-fraction must be in (0, 1], got \(adversarialFraction)")
         }
@@ -81,145 +80,79 @@ struct Train: ParsableCommand {
         }
     }
 
-    func run() throws {
-        threads.apply()
-        try memory.apply()
-        bundleLimit.apply()
-        plugins.load()
-        // Validate every plugin configuration before touching data.
-        let archPlugin = try Registry.shared.architecture(arch)
-        let archConfig = try archPlugin.configuration(try parsePairs(archOptions, flag: "--arch-opt"))
-        var inputLayers: [(spec: String, plugin: any InputLayerPlugin, configuration: Configuration)] = []
+    /// The --transform plugins, configured: input layers (recorded in the model) and
+    /// augmentations (per batch), each in the order given.
+    func trainingTransforms(registry: Registry) throws
+        -> (inputLayers: [TrainingRun.InputLayerChoice], augmentations: [any Augmentation])
+    {
+        var inputLayers: [TrainingRun.InputLayerChoice] = []
         var augmentations: [any Augmentation] = []
         for spec in transforms {
             let (id, text) = try parseTransformSpec(spec)
             let transform: TrainingTransform
-            do { transform = try Registry.shared.trainingTransform(id) } catch { throw ValidationError("--transform \(spec): \(error)") }
+            do { transform = try registry.trainingTransform(id) } catch { throw ValidationError("--transform \(spec): \(error)") }
             let configuration = try transform.plugin.configuration(text)
             switch transform {
             case .augmentation(let p): augmentations.append(try p.makeAugmentation(configuration))
-            case .inputLayer(let p): inputLayers.append((spec, p, configuration))
+            case .inputLayer(let p): inputLayers.append(.init(spec: spec, plugin: p, configuration: configuration))
             }
         }
-        var adversary: (plugin: any AttackPlugin, config: Configuration, attack: any Attack)?
-        if let adversarial {
-            let p = try Registry.shared.attack(adversarial)
-            let cfg = try p.configuration(try parsePairs(attackOptions, flag: "--attack-opt"))
-            adversary = (p, cfg, try p.makeAttack(cfg))
-        }
+        return (inputLayers, augmentations)
+    }
 
-        let trainSet = try data.load(.train)
-        let testSet = try data.load(.test)
-        guard testSet.imageShape == trainSet.imageShape, testSet.numClasses == trainSet.numClasses else {
-            throw ValidationError("the test set \(testSet.name) (\(testSet.imageShape), \(testSet.numClasses) classes) does not match the training set \(trainSet.name) (\(trainSet.imageShape), \(trainSet.numClasses) classes)")
-        }
-        // Refuse a model or batch that cannot fit BEFORE its tensors exist (train() checks the
-        // built model again, which covers plugins without an estimate).
-        try MemoryBudget.current.check(archPlugin, configuration: archConfig, inputShape: trainSet.imageShape,
-                                       classCount: trainSet.numClasses, use: .training(batchSize: batchSize))
-        var model = try archPlugin.build(archConfig, inputShape: trainSet.imageShape, classCount: trainSet.numClasses, seed: seed)
-        for (spec, t, c) in inputLayers.reversed() {
-            model = model.prepending(try t.makeLayer(c, channels: trainSet.imageShape[0]), recordedAs: spec)
-        }
+    /// The run these options describe (every plugin configured, so validated, before any data).
+    func trainingRun(registry: Registry, augmentations: [any Augmentation]) throws -> TrainingRun {
         var c = TrainingConfiguration()
         c.epochs = epochs
         c.batchSize = batchSize
         c.learningRate = learningRate
         c.momentum = momentum
         c.weightDecay = weightDecay
-        c.seed = seed
-        switch schedule {
-        case "constant": c.schedule = .constant
-        // Fractions of the run, so short runs get both decays too (epochs 1: at 0.5 and 0.75).
-        case "step": c.schedule = .step(milestones: [Float(epochs) * 0.5, Float(epochs) * 0.75], gamma: 0.1)
-        default: c.schedule = .cosine(floor: 0)
+        c.seed = seedOption.seed
+        c.schedule = TrainingRun.Schedule(rawValue: schedule)!.schedule(epochs: epochs)
+        var run = TrainingRun(configuration: c, registry: registry)
+        run.augmentations = augmentations
+        run.monitor = monitor
+        if let adversarial {
+            let p = try registry.attack(adversarial)
+            run.adversary = try TrainingRun.Adversary(plugin: p, configuration: try p.configuration(try attackParameters.values()),
+                                                      fraction: adversarialFraction)
         }
+        return run
+    }
+
+    func run() throws {
+        threads.apply()
+        try memory.apply()
+        bundleLimit.apply()
+        plugins.load()
+        let registry = Registry.shared
+        let archPlugin = try registry.architecture(arch)
+        let archConfig = try archPlugin.configuration(try parsePairs(archOptions, flag: "--arch-opt"))
+        let (inputLayers, augmentations) = try trainingTransforms(registry: registry)
+        let run = try trainingRun(registry: registry, augmentations: augmentations)
+        let (trainSet, testSet) = try data.source.trainAndTest()
+        let model = try TrainingRun.model(archPlugin, configuration: archConfig, inputShape: trainSet.imageShape,
+                                          classCount: trainSet.numClasses, seed: seedOption.seed, batchSize: batchSize,
+                                          inputLayers: inputLayers)
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
             throw ValidationError("cannot create --out directory \(out): \(error.localizedDescription)")
         }
-        note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(c.epochs) epochs, batch \(c.batchSize), \(Parallel.threads) threads"
+        note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(epochs) epochs, batch \(batchSize), \(Parallel.threads) threads"
              + (transforms.isEmpty ? "" : ", transforms: \(transforms.joined(separator: " "))"))
-        let start = Date()
-        let attackStep = adversary.map { adversarialBatches(model: model, attack: $0.attack, fraction: adversarialFraction) }
-        let augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)? = augmentations.isEmpty && attackStep == nil ? nil : { batch, s in
-            var b = batch
-            for a in augmentations { b = try b.augmented(by: a, seed: s) }
-            if let attackStep { b = try attackStep(b, s) }
-            return b
-        }
-        let monitorSize = min(testSet.count, monitor ?? (adversary == nil ? 0 : 1000))
-        var robustMonitor: RobustMonitor?
-        if let adversary, monitorSize > 0 {
-            let held = testSet.subset(Array(0..<monitorSize))
-            let label = "\(adversary.plugin.id) \(adversary.config.description)"
-            var attacks: [(String, any Attack)] = [(label, adversary.attack)]
-            var pair: (fgsm: String, pgd: String)?
-            // Watch a 10-step PGD of the same norm and budget too; for FGSM training it is the
-            // catastrophic-overfitting detector.
-            let tm = adversary.attack.threatModel
-            let pgdID = tm.norm == .l2 ? "pgd-l2" : "pgd-linf"
-            if adversary.plugin.id != pgdID, let pgd = try? Registry.shared.attack(pgdID) {
-                let cfg = try pgd.configuration(["epsilon": "\(tm.epsilon)", "steps": "10", "lower-bound": "\(tm.lowerBound)", "upper-bound": "\(tm.upperBound)"])
-                let pgdLabel = "\(pgdID) epsilon=\(tm.epsilon) steps=10"
-                attacks.append((pgdLabel, try pgd.makeAttack(cfg)))
-                if adversary.plugin.id == "fgsm" { pair = (label, pgdLabel) }
-            }
-            robustMonitor = RobustMonitor(images: held.images, labels: held.labels, attacks: attacks, overfitPair: pair)
-            note("adversarial training with \(label) (fraction \(adversarialFraction)); monitoring \(monitorSize) held-out test images")
-        }
-        let history = try BrittleExperiments.train(model, on: trainSet, configuration: c, test: testSet, augment: augment) { m in
+        let outcome = try run.run(model, on: trainSet, test: testSet) { m, entry in
             note(String(format: "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %.1fs",
                         m.epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? 0), m.imagesPerSecond, m.seconds))
-            if let robustMonitor {
-                let e = robustMonitor.observe(model, epoch: m.epoch)
+            if let e = entry {
                 note("  held-out: clean \(String(format: "%.2f%%", 100 * e.cleanAccuracy))"
                      + e.robustAccuracy.keys.sorted().map { "; \($0): \(String(format: "%.2f%%", 100 * e.robustAccuracy[$0]!))" }.joined())
                 if let w = e.warning { note("  WARNING: \(w)") }
             }
         }
-        let testAccuracy = history.last?.testAccuracy ?? accuracy(model, on: testSet)
-        try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName))
-        let record = TrainRecord(
-            command: "train", architecture: arch, architectureVersion: archPlugin.version, architectureOptions: archConfig.text,
-            transforms: transforms,
-            adversarial: adversary.map { AdversarialRecord(attack: $0.plugin.id, attackVersion: $0.plugin.version, configuration: $0.config.text, fraction: adversarialFraction) },
-            robustMonitor: robustMonitor?.history ?? [], dataset: trainSet.name, testDataset: testSet.name, trainImages: trainSet.count, testImages: testSet.count,
-            threads: Parallel.threads, configuration: c, epochs: history, testAccuracy: testAccuracy,
-            seconds: Date().timeIntervalSince(start), brittleVersion: brittleVersion)
-        try writeAtomically(try prettyJSON(record), to: (out as NSString).appendingPathComponent("metrics.json"))
-        print(String(format: "test accuracy: %.2f%% (%d images)  model: %@", 100 * testAccuracy, testSet.count, out))
+        try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName), registry: registry)
+        let record = MetricsRecord(architecture: archPlugin, options: archConfig, transforms: transforms, run: run, outcome: outcome,
+                                   train: trainSet, test: testSet)
+        try AtomicFile.write((out as NSString).appendingPathComponent("metrics.json"), data: try prettyJSON(record))
+        print(String(format: "test accuracy: %.2f%% (%d images)  model: %@", 100 * outcome.testAccuracy, testSet.count, out))
     }
-}
-
-struct TrainRecord: Codable {
-    var command: String
-    var architecture: String
-    var architectureVersion: String
-    var architectureOptions: [String: String]
-    var transforms: [String]
-    var adversarial: AdversarialRecord?
-    var robustMonitor: [RobustMonitorEntry]
-    var dataset: String
-    var testDataset: String
-    var trainImages: Int
-    var testImages: Int
-    var threads: Int
-    var configuration: TrainingConfiguration
-    var epochs: [EpochMetrics]
-    var testAccuracy: Float
-    var seconds: Double
-    var brittleVersion: String
-}
-
-struct AdversarialRecord: Codable {
-    var attack: String
-    var attackVersion: String
-    var configuration: [String: String]
-    var fraction: Double
-}
-
-/// Writes `data` to a temporary name beside `path`, flushes it and renames it into place (the
-/// kit's one atomic writer: the temporary is removed on failure and on a signal).
-func writeAtomically(_ data: Data, to path: String) throws {
-    try AtomicFile.write(path, data: data)
 }

@@ -1,9 +1,8 @@
 // Madry et al. (2018) adversarial training as a batch hook for `train`: each mini-batch is
-// replaced (or, with fraction < 1, partly replaced) by adversarial examples crafted against the
-// CURRENT model in evaluation mode (the host's attack runner), then the training step runs in
-// training mode. Plus the per-epoch monitor: clean and robust accuracy on held-out data, and
-// the catastrophic-overfitting check for FGSM training (Wong et al. 2020): PGD robust accuracy
-// collapsing while FGSM accuracy stays high.
+// (partly) replaced by adversarial examples crafted against the CURRENT model (an AttackRun),
+// then the step runs in training mode. Plus the per-epoch monitor of held-out clean and robust
+// accuracy with the catastrophic-overfitting check for FGSM training (Wong et al. 2020).
+// Not the training loop (Training.swift) nor the attacks (plugins).
 import BrittleIO
 import BrittleNN
 import BrittlePlugins
@@ -17,10 +16,10 @@ public func adversarialBatches(model: Classifier, attack: any Attack, fraction: 
         let n = batch.count
         let k = min(n, Int((Double(n) * fraction).rounded()))
         guard k > 0 else { return batch }
-        let head = Array(0..<k)
         let x = k == n ? batch.images : batch.images.slice(0..<k)
-        let adv = runAttack(attack, on: model, inputs: x, goal: .untargeted(TrueLabels(Array(batch.labels[0..<k]))),
-                            exampleSeeds: head.map { seed &+ UInt64($0) })
+        // One batch of k examples, example i seeded `seed &+ i`.
+        let adv = AttackRun(attack: attack, seed: seed, batchSize: k)
+            .craft(on: model, images: x, goal: .untargeted(TrueLabels(Array(batch.labels[0..<k]))))
         var out = batch
         if k == n {
             out.images = adv.inputs

@@ -1,6 +1,7 @@
 // Model checkpoints: the weights and batch-norm buffers in one safetensors file (loadable by
 // Python's `safetensors` / PyTorch), with the architecture id, its configuration, the input
 // shape and the class count in the file's metadata so the model can be rebuilt from it alone.
+// Not the mid-training checkpoint with optimiser state (TrainingCheckpoint, Training.swift).
 import BrittleArchive
 import BrittleIO
 import BrittleNN
@@ -19,8 +20,9 @@ public enum Checkpoint {
     /// Largest class count a checkpoint may declare.
     public static let maxClasses = 100_000
 
-    /// Writes `model` to `path` (a .safetensors file), atomically.
-    public static func save(_ model: Classifier, to path: String, extra: [String: String] = [:]) throws {
+    /// Writes `model` to `path` (a .safetensors file), atomically, with the version of its
+    /// architecture plugin in `registry`.
+    public static func save(_ model: Classifier, to path: String, extra: [String: String] = [:], registry: Registry = .shared) throws {
         let tensors = (model.namedParameters + model.namedBuffers).map { (name: $0.0, tensor: $0.1.value) }
         var meta = extra
         meta["brittle.architecture"] = model.architecture
@@ -28,7 +30,7 @@ public enum Checkpoint {
         meta["brittle.input_shape"] = model.inputShape.map(String.init).joined(separator: ",")
         meta["brittle.classes"] = String(model.classCount)
         meta["brittle.input_transforms"] = jsonString(model.inputTransforms)
-        if let p = Registry.shared.entry(model.architecture) { meta["brittle.architecture_version"] = p.plugin.version }
+        if let p = registry.entry(model.architecture) { meta["brittle.architecture_version"] = p.plugin.version }
         meta["format"] = "pt"
         try Safetensors.write(tensors, metadata: meta, to: path)
     }

@@ -2,6 +2,7 @@
 // adversarial-relabel) and writing it as a dataset bundle whose manifest records the whole
 // construction: transform and parameters, source, model (with its SHA-256), seed, and every
 // figure the transform reported. Shared by `brittle datasets build` and `brittle reproduce`.
+// Not the constructions themselves (plugins) nor the bundle format (BrittleDatasets).
 import BrittleArchive
 import BrittleDatasets
 import BrittleIO
@@ -21,7 +22,7 @@ public struct ConstructionSpec {
     public let construction: any DatasetConstruction
 
     /// Parses and validates "ID" or "ID:key=value,...".
-    public init(_ spec: String, registry: Registry = .shared) throws {
+    public init(_ spec: String, registry: Registry) throws {
         let (id, text) = try parseTransformSpec(spec)
         self.spec = spec
         plugin = try registry.construction(id)
@@ -55,7 +56,8 @@ public struct ConstructionSource {
 }
 
 /// Runs `construction` over `source` with `model`, with a progress bar, and checks the result:
-/// the source's image shape and classes, labels in range, finite pixels in [0, 1].
+/// the source's image shape and classes, labels in range, finite pixels in [0, 1] (a
+/// PluginError otherwise). A model of another input shape or class count is a ModelMismatchError.
 /// Every construction works with a model: without one this throws, naming the fix.
 public func runConstruction(_ construction: ConstructionSpec, source: LabeledDataset, model: Classifier?, seed: UInt64,
                             title: String? = nil) throws -> ConstructionOutput {
@@ -63,11 +65,10 @@ public func runConstruction(_ construction: ConstructionSpec, source: LabeledDat
     guard let model else {
         throw ConfigurationError(plugin: id, parameter: nil, message: "\(id) needs a model: pass --model")
     }
-    guard model.inputShape == source.imageShape else {
-        throw DataError("the model takes inputs \(model.inputShape), \(source.name) has images \(source.imageShape)")
-    }
+    try ModelMismatchError.checkInputs(of: model, fit: source, role: "source set")
     guard model.classCount == source.numClasses else {
-        throw DataError("the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)")
+        throw ModelMismatchError(problem: "the model has \(model.classCount) classes, \(source.name) has \(source.numClasses)",
+                                 fix: "Use a model trained on this dataset (--model), or the dataset it was trained on (--dataset)")
     }
     var reported: [String: Double] = [:]
     let bar = ProgressBar(title ?? construction.plugin.id, total: source.count)
@@ -85,14 +86,14 @@ public func runConstruction(_ construction: ConstructionSpec, source: LabeledDat
     bar.update(source.count, lastStatus)
     let spec = construction.spec
     guard built.imageShape == source.imageShape, built.numClasses == source.numClasses else {
-        throw DataError("\(spec) returned images \(built.imageShape) with \(built.numClasses) classes; "
-                        + "expected \(source.imageShape) with \(source.numClasses)")
+        throw PluginError("\(spec) returned images \(built.imageShape) with \(built.numClasses) classes; "
+                          + "expected \(source.imageShape) with \(source.numClasses) (fix the plugin)")
     }
     if let bad = built.labels.first(where: { $0 < 0 || $0 >= built.numClasses }) {
-        throw DataError("\(spec) returned label \(bad), outside 0..<\(built.numClasses)")
+        throw PluginError("\(spec) returned label \(bad), outside 0..<\(built.numClasses) (fix the plugin)")
     }
     guard built.images.scalars.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }) else {
-        throw DataError("\(spec) returned pixel values that are not finite numbers in [0, 1]")
+        throw PluginError("\(spec) returned pixel values that are not finite numbers in [0, 1] (fix the plugin)")
     }
     return ConstructionOutput(dataset: built, reported: reported, seconds: Date().timeIntervalSince(start))
 }
@@ -103,7 +104,7 @@ public func runConstruction(_ construction: ConstructionSpec, source: LabeledDat
 public func writeConstructedDataset(
     _ output: ConstructionOutput, construction: ConstructionSpec, source: LabeledDataset, sourceInfo: ConstructionSource,
     model: (classifier: Classifier, path: String)?, seed: UInt64, name: String?, command: String,
-    to path: String, compression: CompressionOptions = .init()
+    to path: String, compression: CompressionOptions = .init(), registry: Registry
 ) throws -> BundleManifest {
     let plugin = construction.plugin
     var constructionRecord: [String: JSONValue] = [
@@ -123,14 +124,14 @@ public func writeConstructedDataset(
     ]
     var pluginRecords = [PluginRecord(id: plugin.id, version: plugin.version)]
     if let model {
-        constructionRecord["model"] = try modelRecord(model.classifier, path: model.path)
-        if let arch = Registry.shared.entry(model.classifier.architecture) {
+        constructionRecord["model"] = try modelRecord(model.classifier, path: model.path, registry: registry)
+        if let arch = registry.entry(model.classifier.architecture) {
             pluginRecords.append(PluginRecord(id: arch.plugin.id, version: arch.plugin.version))
         }
     }
     // Plugins named by the transform's parameters (e.g. adversarial-relabel's attack).
     for case .string(let value) in construction.configuration.values.values {
-        if let p = Registry.shared.entry(value), !pluginRecords.contains(where: { $0.id == value }) {
+        if let p = registry.entry(value), !pluginRecords.contains(where: { $0.id == value }) {
             pluginRecords.append(PluginRecord(id: p.plugin.id, version: p.plugin.version))
         }
     }
@@ -145,8 +146,9 @@ public func writeConstructedDataset(
         brittleVersion: brittleVersion, to: path, compression: compression)
 }
 
-/// Path, SHA-256 of the weights file, architecture and configuration of a model.
-public func modelRecord(_ m: Classifier, path: String) throws -> JSONValue {
+/// Path, SHA-256 of the weights file, architecture (its version from `registry`) and
+/// configuration of a model.
+public func modelRecord(_ m: Classifier, path: String, registry: Registry) throws -> JSONValue {
     var isDirectory: ObjCBool = false
     var file = path
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
@@ -156,7 +158,7 @@ public func modelRecord(_ m: Classifier, path: String) throws -> JSONValue {
     return .object([
         "path": .string(path), "file": .string(file), "sha256": .string(digest), "size": .number(Double(bytes)),
         "architecture": .string(m.architecture),
-        "architecture_version": Registry.shared.entry(m.architecture).map { .string($0.plugin.version) } ?? .null,
+        "architecture_version": registry.entry(m.architecture).map { .string($0.plugin.version) } ?? .null,
         "configuration": .object(m.configuration.mapValues(JSONValue.string)),
         "input_transforms": .array(m.inputTransforms.map(JSONValue.string)),
         "input_shape": .array(m.inputShape.map { .number(Double($0)) }),

@@ -1,6 +1,6 @@
 // A terminal progress bar for long loops (training epochs, evaluation): redraws one line on a
 // TTY, prints a line every few seconds otherwise (logs, CI), always on standard error so
-// standard output keeps only results.
+// standard output keeps only results. Not a logger: messages go through `note`.
 import Foundation
 
 /// Progress of one loop over `total` items, with throughput and ETA.

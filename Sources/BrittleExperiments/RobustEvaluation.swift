@@ -1,5 +1,6 @@
-// Robust evaluation: clean and robust accuracy of a model under an attack, through the kit's
-// host-side runner (runAttack), in batches with per-example seeds.
+// Robust evaluation: clean and robust accuracy of a model under one attack configuration, the
+// figures `brittle evaluate` and the robust monitor record (robustness.json's rows). Runs through
+// AttackRun and scores with AttackScore; not an attack, nor the epsilon sweep (the CLI's).
 import BrittleNN
 import BrittlePlugins
 import Foundation
@@ -18,30 +19,53 @@ public struct RobustEvaluation: Codable, Sendable {
     public var definitions = "robustAccuracy = mean(pred(x_adv) == y) over all examples; successOnCorrect = fraction of examples with pred(x) == y whose pred(x_adv) != y"
 }
 
-/// Clean and robust accuracy of `model` under `attack` on `data` (untargeted), in batches.
+/// Clean and robust accuracy of `model` under `attack` on `images` (untargeted): an AttackRun
+/// with `seed` and `batchSize`, scored by AttackScore.
 public func evaluateRobustness(_ model: Classifier, attack: any Attack, images: Tensor, labels: [Int],
-                               batchSize: Int = 250, seed: UInt64 = 0,
+                               batchSize: Int = AttackRun.defaultBatchSize, seed: UInt64 = 0,
                                progress: ((Int) -> Void)? = nil) -> RobustEvaluation {
     let start = Date.now
     let clean = model.predict(images)
-    var robustCorrect = 0, correct = 0, flipped = 0
-    var i = 0
-    let n = images.batchSize
-    while i < n {
-        let j = min(n, i + batchSize)
-        let y = Array(labels[i..<j])
-        let result = runAttack(attack, on: model, inputs: images.slice(i..<j), goal: .untargeted(TrueLabels(y)),
-                               exampleSeeds: (i..<j).map { seed &+ UInt64($0) })
-        for k in 0..<(j - i) {
-            let wasRight = clean[i + k] == y[k], isRight = result.predictions[k] == y[k]
-            if isRight { robustCorrect += 1 }
-            if wasRight { correct += 1; if !isRight { flipped += 1 } }
-        }
-        i = j
-        progress?(i)
+    let run = AttackRun(attack: attack, seed: seed, batchSize: batchSize)
+    let adversarial = run.craft(on: model, images: images, goal: .untargeted(TrueLabels(labels)), progress: progress)
+    let score = AttackScore(labels: labels, clean: clean, adversarial: adversarial.predictions)
+    // Float quotients of the counts: a Double quotient rounded to Float is the same number
+    // (double rounding is harmless for division at these precisions).
+    return RobustEvaluation(cleanAccuracy: Float(score.cleanAccuracy), robustAccuracy: Float(score.robustAccuracy),
+                            successOnCorrect: Float(score.successOnCorrect),
+                            examples: score.examples, seconds: Date.now.timeIntervalSince(start))
+}
+
+/// One attack configuration's row of robustness.json.
+public struct EvaluationRow: Codable, Sendable {
+    public var attack: String
+    public var attackVersion: String
+    public var configuration: [String: String]
+    public var result: RobustEvaluation
+
+    public init(attack: String, attackVersion: String, configuration: [String: String], result: RobustEvaluation) {
+        self.attack = attack
+        self.attackVersion = attackVersion
+        self.configuration = configuration
+        self.result = result
     }
-    return RobustEvaluation(cleanAccuracy: Float(correct) / Float(max(n, 1)),
-                            robustAccuracy: Float(robustCorrect) / Float(max(n, 1)),
-                            successOnCorrect: Float(flipped) / Float(max(correct, 1)),
-                            examples: n, seconds: Date.now.timeIntervalSince(start))
+}
+
+/// robustness.json: a model's clean accuracy and its rows, one per attack configuration.
+public struct EvaluationRecord: Codable, Sendable {
+    public var model: String
+    public var architecture: String
+    public var dataset: String
+    public var examples: Int
+    public var cleanAccuracy: Float
+    public var rows: [EvaluationRow]
+
+    public init(model: String, architecture: String, dataset: String, examples: Int, cleanAccuracy: Float, rows: [EvaluationRow]) {
+        self.model = model
+        self.architecture = architecture
+        self.dataset = dataset
+        self.examples = examples
+        self.cleanAccuracy = cleanAccuracy
+        self.rows = rows
+    }
 }

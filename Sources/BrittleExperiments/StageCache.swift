@@ -1,9 +1,8 @@
-// Experiment stages cached by configuration: each stage's output directory is named by the
-// SHA-256 of its canonical configuration plus the keys of the stages it depends on, so a rerun
-// skips finished stages, a changed parameter reruns exactly the stages that depend on it, and
-// an interrupted stage (killed mid-way) leaves only a partial directory that the next run
-// discards. Completion is a directory rename, which is atomic: a stage is done or absent.
-// The building block of `brittle reproduce` (issue #6); knows nothing about what a stage does.
+// Experiment stages cached by configuration: a stage's directory is named by the SHA-256 of its
+// canonical configuration plus its upstream stages' keys, so a rerun skips finished stages and a
+// changed parameter reruns exactly what depends on it; an interrupted stage leaves only a partial
+// directory the next run discards (completion is an atomic rename). The building block of
+// `brittle reproduce`; not what a stage does (Reproduction), which it knows nothing about.
 import BrittleArchive
 import Foundation
 

@@ -1,6 +1,7 @@
 // Standard (non-adversarial) supervised training and clean evaluation of a Classifier: seeded
 // shuffling, mini-batch SGD with momentum and a learning-rate schedule, per-epoch metrics.
-// The same seed and thread count give bit-identical weights.
+// The same seed and thread count give bit-identical weights. Not what runs around the loop
+// (augmentations, adversarial steps, the monitor: TrainingRun) nor the attacks.
 import BrittleGEMM
 import BrittleIO
 import BrittleNN

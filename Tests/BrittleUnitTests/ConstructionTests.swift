@@ -45,7 +45,7 @@ final class ConstructionTests: XCTestCase {
 
     /// The host's path (`datasets build`, `reproduce`): the spec validated, the model optional.
     func runAsHost(_ spec: String, on data: LabeledDataset, model: Classifier?) throws -> LabeledDataset {
-        try runConstruction(try ConstructionSpec(spec), source: data, model: model, seed: 11).dataset
+        try runConstruction(try ConstructionSpec(spec, registry: .shared), source: data, model: model, seed: 11).dataset
     }
 
     func example(_ t: Tensor, _ i: Int) -> ArraySlice<Float> {

@@ -83,7 +83,7 @@ extension Reproduction {
                                                       examples: data.count, sourceAccuracy: sourceAccuracy))
         // Accuracy on the transferred examples of every model of the run.
         for (name, ref, _) in models {
-            let m = try Checkpoint.load(ref.modelFile)
+            let m = try Checkpoint.load(ref.modelFile, registry: registry)
             let acc = accuracyOn(m, examples, data.labels)
             if let i = results.models.firstIndex(where: { $0.name == name && $0.seed == seed }) {
                 results.models[i].transferredAccuracy = acc
@@ -95,10 +95,10 @@ extension Reproduction {
             let onRelabelled = try setModel(.constructed(relabelled), seed: seed, architecture: arch)
             let onD = try trainStage("target-\(arch)-s\(seed)", architecture: arch, dataKey: datasetKey(limit: config.transferTrainLimit),
                                      epochs: config.transferEpochs, seed: seed &+ 1000) {
-                try limited(self.train(), config.transferTrainLimit)
+                try DataSource.first(config.transferTrainLimit, of: self.train())
             }
             let x = try TrainingRecord.read(onRelabelled).testAccuracy
-            let t = transferSuccess(against: try Checkpoint.load(onD.modelFile), clean: data.images, adversarial: examples, labels: data.labels)
+            let t = transferSuccess(against: try Checkpoint.load(onD.modelFile, registry: registry), clean: data.images, adversarial: examples, labels: data.labels)
             results.transfer.append(TransferResult(
                 architecture: arch, seed: seed, relabelledSet: relabelled.name, accuracyTrainedOnRelabelled: x,
                 targetCleanAccuracy: t.cleanAccuracy, transferSuccess: t.success, examples: data.count,

@@ -2,7 +2,9 @@
 // models trained on them, evaluations and transfer, each a cached stage (StageCache) keyed by
 // its configuration and its upstream stages. A rerun skips finished stages; a killed run resumes
 // (training stages also resume mid-way, from per-epoch checkpoints); a changed parameter reruns
-// only what depends on it. What to report is ReproductionResults; how is ReproductionReport.
+// only what depends on it. The training stages are in Reproduction+Training.swift, evaluation
+// and transfer in Reproduction+Evaluation.swift; what to report is ReproductionResults, how is
+// ReproductionReport.
 import BrittleArchive
 import BrittleDatasets
 import BrittleGEMM
@@ -35,6 +37,10 @@ public final class Reproduction {
     public let config: ReproductionConfig
     public let outputDirectory: String
     let cache: StageCache
+    /// Where the architectures, attacks and transforms of the run are looked up.
+    public let registry: Registry
+    /// The dataset of the configuration: its training split, and its test split cut to test_limit.
+    let data: DataSource
     /// Wall-clock time of every stage of this run (cached ones show the time they took then).
     public private(set) var timings: [StageTiming] = []
     let log: (String) -> Void
@@ -46,10 +52,14 @@ public final class Reproduction {
     /// failed run removes those it left empty, so a typo leaves nothing behind.
     private let createdDirectories: [String]
 
-    public init(config: ReproductionConfig, outputDirectory: String, log: @escaping (String) -> Void = note) throws {
+    /// A run of `config` into `outputDirectory`, with the plugins of `registry`.
+    public init(config: ReproductionConfig, outputDirectory: String, registry: Registry,
+                log: @escaping (String) -> Void = note) throws {
         try config.validate()
         self.config = config
         self.outputDirectory = outputDirectory
+        self.registry = registry
+        data = DataSource(dataset: config.dataset, dataDirectory: config.dataDir, testLimit: config.testLimit)
         self.log = log
         let root = (outputDirectory as NSString).appendingPathComponent("stages")
         var missing: [String] = []
@@ -71,7 +81,7 @@ public final class Reproduction {
 
     func train() throws -> LabeledDataset {
         if let trainSet { return trainSet }
-        let d = try loadDatasetSplit(config.dataset, split: .train, dataDir: config.dataDir)
+        let d = try data.train()
         trainSet = d
         return d
     }
@@ -79,16 +89,19 @@ public final class Reproduction {
     /// The original test set (cut to test_limit).
     func test() throws -> LabeledDataset {
         if let testSet { return testSet }
-        var d = try loadDatasetSplit(config.dataset, split: .test, dataDir: config.dataDir)
-        if let cap = config.testLimit, cap < d.count { d = d.subset(Array(0..<cap)) }
+        let d = try data.test()
         testSet = d
         return d
     }
 
     /// The first robust_test_limit test images: robust accuracy and transfer are measured on them.
     func robustTest() throws -> LabeledDataset {
-        let t = try test()
-        return t.subset(Array(0..<min(t.count, config.robustTestLimit)))
+        try Reproduction.robustTest(of: test(), config: config)
+    }
+
+    /// The first robust_test_limit images of `test` (always a copy, as the figures were measured on).
+    static func robustTest(of test: LabeledDataset, config: ReproductionConfig) -> LabeledDataset {
+        test.subset(Array(0..<min(test.count, config.robustTestLimit)))
     }
 
     /// The N training images every constructed set of `seed` starts from (D_sub is them).
@@ -126,82 +139,6 @@ public final class Reproduction {
         return ref
     }
 
-    /// What a training stage's key holds.
-    struct TrainKey: Encodable {
-        var architecture: String
-        var training: TrainingConfiguration
-        var data: [String: String]
-        var adversarial: [String: String]?
-        var testLimit: Int?
-    }
-
-    /// Trains `architecture` on `data()` (loaded only when the stage runs) and records its clean
-    /// accuracy on the original test set. Resumes from its per-epoch checkpoint if killed.
-    func trainStage(_ name: String, architecture: String, dataKey: [String: String], upstream: [StageRef] = [],
-                    epochs: Int, seed: UInt64, adversarial: [String: String]? = nil,
-                    data: () throws -> LabeledDataset) throws -> StageRef {
-        var training = TrainingConfiguration()
-        training.epochs = epochs
-        training.batchSize = config.batchSize
-        training.learningRate = config.learningRate
-        training.momentum = config.momentum
-        training.weightDecay = config.weightDecay
-        training.seed = seed
-        let key = TrainKey(architecture: architecture, training: training, data: dataKey, adversarial: adversarial, testLimit: config.testLimit)
-        let ref = try stage(name, configuration: key, upstream: upstream) { dir, stageKey in
-            let set = try data()
-            let test = try self.test()
-            let plugin = try Registry.shared.architecture(architecture)
-            let configuration = try plugin.configuration([:])
-            try MemoryBudget.current.check(plugin, configuration: configuration, inputShape: set.imageShape,
-                                           classCount: set.numClasses, use: .training(batchSize: training.batchSize))
-            let model = try plugin.build(configuration, inputShape: set.imageShape, classCount: set.numClasses, seed: seed)
-            var augment: ((LabeledDataset, UInt64) throws -> LabeledDataset)?
-            if let adversarial {
-                var params = adversarial
-                let id = params.removeValue(forKey: "attack") ?? "pgd-l2"
-                let attackPlugin = try Registry.shared.attack(id)
-                augment = adversarialBatches(model: model, attack: try attackPlugin.makeAttack(try attackPlugin.configuration(params)))
-            }
-            self.log("  \(architecture) on \(set.count) images, \(epochs) epochs, seed \(seed)" + (adversarial.map { ", adversarial \($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))" } ?? ""))
-            let resume = self.resumeFile(name, stageKey)
-            let start = Date()
-            let history = try BrittleExperiments.train(model, on: set, configuration: training, augment: augment, resumeFile: resume)
-            try Checkpoint.save(model, to: (dir as NSString).appendingPathComponent(Checkpoint.fileName))
-            let record = TrainingRecord(architecture: architecture, trainImages: set.count, epochs: history,
-                                        testAccuracy: accuracy(model, on: test), testImages: test.count,
-                                        seconds: Date().timeIntervalSince(start))
-            try prettyJSON(record).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("training.json")))
-        }
-        try? FileManager.default.removeItem(atPath: resumeFile(name, ref.key))
-        return ref
-    }
-
-    /// Per-epoch training checkpoint of a stage, beside the cache's stage directories (a killed
-    /// stage's partial directory is discarded; this file is not).
-    func resumeFile(_ name: String, _ key: String) -> String {
-        (cache.root as NSString).appendingPathComponent("\(name)-\(key.prefix(16)).resume.safetensors")
-    }
-
-    /// The standard model on D.
-    func standardModel(seed: UInt64) throws -> StageRef {
-        try trainStage("standard-\(config.architecture)-s\(seed)", architecture: config.architecture,
-                       dataKey: datasetKey(limit: config.standardTrainLimit), epochs: config.standardEpochs, seed: seed) {
-            try limited(self.train(), config.standardTrainLimit)
-        }
-    }
-
-    /// The robust model on D: Madry L2 adversarial training.
-    func robustModel(seed: UInt64) throws -> StageRef {
-        let attack = ["attack": "pgd-l2", "epsilon": "\(config.robustEpsilon)", "steps": "\(config.robustSteps)",
-                      "step-size": "\(config.robustStepSize)"]
-        return try trainStage("robust-\(config.architecture)-s\(seed)", architecture: config.architecture,
-                              dataKey: datasetKey(limit: config.robustTrainLimit), epochs: config.robustEpochs, seed: seed,
-                              adversarial: attack) {
-            try limited(self.train(), config.robustTrainLimit)
-        }
-    }
-
     func datasetKey(limit: Int?) -> [String: String] {
         ["dataset": config.dataset, "data_dir": config.dataDir ?? "", "limit": limit.map(String.init) ?? "all"]
     }
@@ -220,10 +157,10 @@ public final class Reproduction {
         let spec = set.spec(config)
         let key = SetKey(spec: spec, data: datasetKey(limit: nil), setSize: config.setSize, seed: seed)
         return try stage("\(set.name)-s\(seed)", configuration: key, upstream: [source]) { dir, _ in
-            let construction = try ConstructionSpec(spec)
+            let construction = try ConstructionSpec(spec, registry: self.registry)
             let indices = try self.subsetIndices(seed: seed)
             let sourceData = try self.train().subset(indices)
-            let model = try Checkpoint.load(source.modelFile)
+            let model = try Checkpoint.load(source.modelFile, registry: self.registry)
             self.log("  \(set.label): \(spec) on \(sourceData.count) images with \(source.name)")
             let output = try runConstruction(construction, source: sourceData, model: model, seed: seed, title: set.name)
             try writeConstructedDataset(
@@ -231,75 +168,11 @@ public final class Reproduction {
                 sourceInfo: ConstructionSource(dataset: self.config.dataset, dataDir: self.config.dataDir,
                                                indices: indices.count == sourceData.count && indices != Array(0..<indices.count) ? indices : nil),
                 model: (model, source.modelFile), seed: seed, name: "\(self.config.dataset)-\(set.name)",
-                command: "reproduce (\(set.name), seed \(seed))", to: (dir as NSString).appendingPathComponent("dataset.tar.zst"))
+                command: "reproduce (\(set.name), seed \(seed))", to: (dir as NSString).appendingPathComponent("dataset.tar.zst"), registry: self.registry)
             let record = ConstructionRecord(spec: spec, sourceModel: source.name, images: output.dataset.count,
                                             reported: output.reported.filter { !$0.key.hasPrefix("batch-") }, seconds: output.seconds)
             try prettyJSON(record).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("construction.json")))
         }
     }
 
-    /// A model of `config.architecture` (or `architecture`) trained on training set `set`.
-    func setModel(_ set: TrainingSet, seed: UInt64, architecture: String? = nil) throws -> StageRef {
-        let arch = architecture ?? config.architecture
-        switch set {
-        case .constructed(let c):
-            let data = try constructedSet(c, seed: seed)
-            return try trainStage("train-\(c.name)-\(arch)-s\(seed)", architecture: arch, dataKey: ["set": c.name], upstream: [data],
-                                  epochs: config.setEpochs, seed: seed) {
-                try DatasetBundle.load(data.datasetFile, split: .train)
-            }
-        case .subset:
-            var key = datasetKey(limit: nil)
-            key["subset"] = "\(config.setSize) drawn with seed \(seed)"
-            return try trainStage("train-d_sub-\(arch)-s\(seed)", architecture: arch, dataKey: key, epochs: config.setEpochs, seed: seed) {
-                try self.train().subset(self.subsetIndices(seed: seed))
-            }
-        }
-    }
-
-    /// What an evaluation stage's key holds.
-    struct EvalKey: Encodable {
-        var attack = "pgd-l2"
-        var epsilons: [Double]
-        var steps: Int
-        var data: [String: String]
-        var testLimit: Int?
-        var robustTestLimit: Int
-    }
-
-    /// Clean and robust accuracy of the model of `model` on the original test set.
-    func evaluation(of model: StageRef) throws -> ModelEvaluation {
-        let key = EvalKey(epsilons: config.evalEpsilons, steps: config.evalSteps, data: datasetKey(limit: nil),
-                          testLimit: config.testLimit, robustTestLimit: config.robustTestLimit)
-        let ref = try stage("eval-\(model.name)", configuration: key, upstream: [model]) { dir, _ in
-            let m = try Checkpoint.load(model.modelFile)
-            let e = try evaluateModel(m, test: self.test(), robustTest: self.robustTest(), epsilons: self.config.evalEpsilons,
-                                      steps: self.config.evalSteps, label: model.name)
-            try prettyJSON(e).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("evaluation.json")))
-        }
-        return try JSONDecoder().decode(ModelEvaluation.self, from: Data(contentsOf: URL(fileURLWithPath: (ref.directory as NSString).appendingPathComponent("evaluation.json"))))
-    }
-
-    /// Untargeted L2 PGD examples crafted on the standard model, on the robust-test images.
-    func transferExamples(seed: UInt64) throws -> (examples: Tensor, sourceAccuracy: Float) {
-        let source = try standardModel(seed: seed)
-        struct Key: Encodable { var epsilon: Double; var steps: Int; var data: [String: String]; var robustTestLimit: Int; var testLimit: Int? }
-        let key = Key(epsilon: config.transferEpsilon, steps: config.transferSteps, data: datasetKey(limit: nil),
-                      robustTestLimit: config.robustTestLimit, testLimit: config.testLimit)
-        let ref = try stage("transfer-examples-s\(seed)", configuration: key, upstream: [source]) { dir, _ in
-            let model = try Checkpoint.load(source.modelFile)
-            let data = try self.robustTest()
-            // The whole robust-test set is attacked as one batch.
-            try MemoryBudget.current.check(model, use: .inference(batchSize: data.count))
-            let adv = try craftTransferExamples(on: model, data, epsilon: self.config.transferEpsilon, steps: self.config.transferSteps)
-            let acc = Agreement.accuracy(adv.predictions, data.labels)
-            try Safetensors.write([(name: "adversarial", tensor: adv.inputs)], metadata: ["source_accuracy": "\(acc)"],
-                                  to: (dir as NSString).appendingPathComponent("examples.safetensors"))
-        }
-        let (tensors, _, meta) = try Safetensors.read(path: (ref.directory as NSString).appendingPathComponent("examples.safetensors"))
-        guard let x = tensors["adversarial"], let acc = meta["source_accuracy"].flatMap(Float.init) else {
-            throw ReproductionError("\(ref.directory)/examples.safetensors is damaged: delete that directory and rerun")
-        }
-        return (x, acc)
-    }
 }

@@ -1,7 +1,8 @@
 // Every hyperparameter of `brittle reproduce` (Ilyas et al. 2019 on Fashion-MNIST) in one
 // Codable value: the three presets (smoke, quick, paper), overrides from a JSON config file and
 // `--set key=value`, and validation with errors that name the key and the fix. The whole
-// configuration is recorded in results.json, report.md and the experiment bundle.
+// configuration is recorded in results.json, report.md and the experiment bundle. Settings
+// only: the pipeline that uses them is Reproduction.
 import BrittleIO
 import Foundation
 

@@ -38,7 +38,7 @@ extension ReproductionReport {
         var ids = Set(results.config.transferArchitectures + [results.config.architecture, "pgd-l2", results.config.relabelAttack])
         ids.formUnion(["invert-representation", "adversarial-relabel"])
         for id in ids.sorted() {
-            if let e = Registry.shared.entry(id) { plugins.append(PluginRecord(id: e.plugin.id, version: e.plugin.version)) }
+            if let e = run.registry.entry(id) { plugins.append(PluginRecord(id: e.plugin.id, version: e.plugin.version)) }
         }
         var seeds: [String: UInt64] = [:]
         for s in results.config.seeds { seeds["pipeline-\(s)"] = s }

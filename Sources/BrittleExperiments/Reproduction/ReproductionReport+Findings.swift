@@ -1,6 +1,7 @@
 // The report's findings: where this run departs from the paper or the reference, computed from
 // the run's figures. A finding states what the run measured; an explanation the run did not test
-// is written as a hypothesis, with the experiment that would test it.
+// is written as a hypothesis, with the experiment that would test it. Not the claims
+// (ReproductionResults) nor the tables (ReproductionReport+Markdown).
 import Foundation
 
 extension ReproductionReport {

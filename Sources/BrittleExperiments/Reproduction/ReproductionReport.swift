@@ -1,7 +1,8 @@
 // The outputs of a reproduction run: results.json, config.json, report.md (this run's figures
 // beside the Fashion-MNIST reference and the paper's CIFAR-10 figures, the claims, the
 // configuration and the time of every stage), the figures, and the whole run as one experiment
-// bundle (report, results, figures, models, constructed datasets).
+// bundle (report, results, figures, models, constructed datasets). Writes what a run measured;
+// measures nothing itself (Reproduction, ModelMeasurements).
 import BrittleArchive
 import BrittleDatasets
 import BrittleFigures

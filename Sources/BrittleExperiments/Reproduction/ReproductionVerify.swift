@@ -1,7 +1,7 @@
-// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, as it
-// streams; models are read into memory, nothing is unpacked), reloads every model it holds, re-measures the
-// figures results.json records (clean and robust accuracy, the (y+1) share, accuracy on
-// examples transferred from the standard model) on the original test set, and compares.
+// `brittle reproduce --from-bundle FILE`: verifies an experiment bundle (checksums, as it streams;
+// models are read into memory, nothing is unpacked), re-measures with every model it holds the
+// figures results.json records (clean and robust accuracy, the (y+1) share, transfer) on the
+// original test set, and compares. Not the bundle format (BrittleArchive) nor a rerun of training.
 import BrittleArchive
 import BrittleIO
 import BrittleNN
@@ -23,7 +23,8 @@ public enum ReproductionVerify {
     /// `tolerance` (a fraction: 0.005 is half a point). Same seed and thread count give the
     /// same figures bit for bit here; the tolerance allows another CPU's rounding.
     public static func verify(
-        bundle path: String, tolerance: Float = 0.005, options: BundleReadOptions = .init(), log: (String) -> Void = note
+        bundle path: String, tolerance: Float = 0.005, registry: Registry, options: BundleReadOptions = .init(),
+        log: (String) -> Void = note
     ) throws
         -> (results: ReproductionResults, figures: [VerifiedFigure])
     {
@@ -38,16 +39,15 @@ public enum ReproductionVerify {
         log("verified \(manifest.entries.count) entries of \(path) against their SHA-256")
         let results = try ReproductionReport.decodeResults(Data(resultsBytes), source: path + ":results.json")
         let c = results.config
-        var test = try loadDatasetSplit(c.dataset, split: .test, dataDir: c.dataDir)
-        if let cap = c.testLimit, cap < test.count { test = test.subset(Array(0..<cap)) }
-        let robustTest = test.subset(Array(0..<min(test.count, c.robustTestLimit)))
+        let test = try DataSource(dataset: c.dataset, dataDirectory: c.dataDir, testLimit: c.testLimit).test()
+        let robustTest = Reproduction.robustTest(of: test, config: c)
 
         func model(_ stage: String) throws -> Classifier {
             let entry = ReproductionReport.modelEntry(stage)
             guard let bytes = entries[entry] else {
                 throw ReproductionError("\(path) lacks \(entry), the model results.json names")
             }
-            return try Checkpoint.load(safetensors: bytes, name: path + ":" + entry)
+            return try Checkpoint.load(safetensors: bytes, name: path + ":" + entry, registry: registry)
         }
         var figures: [VerifiedFigure] = []
         func compare(_ m: String, _ seed: UInt64, _ metric: String, _ recorded: Float, _ measured: Float) {
@@ -59,13 +59,13 @@ public enum ReproductionVerify {
         for source in results.transferSources {
             guard let standard = results.models.first(where: { $0.name == "standard" && $0.seed == source.seed }) else { continue }
             transferred[source.seed] = try craftTransferExamples(on: try model(standard.stage), robustTest,
-                                                                 epsilon: source.epsilon, steps: source.steps).inputs
+                                                                 epsilon: source.epsilon, steps: source.steps, registry: registry).inputs
         }
         for m in results.models {
             log("re-evaluating \(m.label), seed \(m.seed)")
             let classifier = try model(m.stage)
             let e = try evaluateModel(classifier, test: test, robustTest: robustTest, epsilons: m.evaluation.robust.map(\.epsilon),
-                                      steps: m.evaluation.steps, label: m.name)
+                                      steps: m.evaluation.steps, label: m.name, registry: registry)
             compare(m.name, m.seed, "clean", m.evaluation.cleanAccuracy, e.cleanAccuracy)
             compare(m.name, m.seed, "(y+1) share", m.evaluation.nextClassFraction, e.nextClassFraction)
             for p in m.evaluation.robust {
