@@ -1,5 +1,5 @@
 // `brittle attack`: adversarial examples for a slice of the test set, written as float32 .npy
-// (never rounded to 8 bits: attacks.md #13) with their source labels, targets (for targeted
+// (never rounded to 8 bits: Documentation/attack-properties.md #13) with their source labels, targets (for targeted
 // runs), clean and adversarial predictions, and a JSON summary of the run.
 import ArgumentParser
 import BrittleExperiments

@@ -34,7 +34,10 @@ public var brittleCompilerVersion: StaticString {
 
 /// What the host accepts: the values compiled into the kit.
 public enum HostABI {
+    /// The plugin API version the host accepts; a plugin's `brittle_plugin_api_version` must equal it.
     public static let apiVersion: Int32 = brittlePluginAPIVersion
+    /// The Swift compiler that built the host's kit ("6.3.1"); a plugin's
+    /// `brittle_plugin_swift_version` must equal it.
     public static let compilerVersion: String = brittleCompilerVersion.description
     /// What a plugin built before API v4 must change besides rebuilding.
     public static let transformSplitNote = " (API v4 replaced TransformPlugin by AugmentationPlugin, InputLayerPlugin and "
