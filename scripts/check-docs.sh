@@ -2,7 +2,9 @@
 # Fails when a public symbol of the plugin-facing modules (BrittlePlugins, BrittleConformance) has
 # no doc comment, naming each one with its file and line. Builds the kit, extracts the two
 # modules' symbol graphs (into $1, default .build/symbol-graphs; scripts/docs.sh reuses them) and
-# reads their JSON. Symbols the compiler synthesises (Hashable conformances) have no source
+# reads their JSON. Also typechecks every complete example of Documentation/PluginGuide.md (a
+# swift block with `import BrittlePlugins` and a `public final class`) against the built kit, so
+# the guide cannot drift from the API. Symbols the compiler synthesises (Hashable conformances) have no source
 # location and are not the author's to document; members that implement a documented protocol
 # requirement inherit its comment. Not the docs site itself: that is scripts/docs.sh.
 set -euo pipefail
@@ -30,6 +32,21 @@ for module in "${modules[@]}"; do
         -target "$(uname -m)-unknown-linux-gnu" -minimum-access-level public -output-dir "$graphs" \
         || { echo "check-docs: could not extract the symbol graph of $module (see above)" >&2; exit 1; }
 done
+
+examples="$graphs/guide-examples"
+mkdir -p "$examples"
+python3 - "$examples" <<'EOF'
+import re, sys
+guide = open("Documentation/PluginGuide.md").read()
+blocks = [b for b in re.findall(r"```swift\n(.*?)```", guide, re.S)
+          if "import BrittlePlugins" in b and "public final class" in b]
+if not blocks:
+    sys.exit("check-docs: no complete examples found in Documentation/PluginGuide.md")
+for i, block in enumerate(blocks, 1):
+    open(f"{sys.argv[1]}/example{i}.swift", "w").write(block)
+EOF
+"$toolchain_bin/swiftc" -typecheck -swift-version 5 -I "$bin/Modules" "${clang_args[@]}" "$examples"/example*.swift \
+    || { echo "check-docs: an example in Documentation/PluginGuide.md does not compile against the kit (see above)" >&2; exit 1; }
 
 python3 - "$graphs" "${modules[@]}" <<'EOF'
 import glob, json, sys
