@@ -2,7 +2,7 @@
 // The `@_alwaysEmitIntoClient` values are compiled INTO each plugin (a plain `public let` would
 // be read from the host's copy of the kit at run time and always match); the `host...` values
 // are compiled into the kit the host runs. Swift on Linux has no ABI stability across
-// toolchains, so the compiler version is part of the handshake. See README "Plugins" and "Layout".
+// toolchains, so the compiler version is part of the handshake. See Documentation/PluginGuide.md.
 
 /// The plugin API version. Bump it whenever any public API a plugin can touch changes.
 /// History: 1 = registry, parameter schemas, architecture/attack/transform families;

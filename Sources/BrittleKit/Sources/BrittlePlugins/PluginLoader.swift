@@ -72,7 +72,7 @@ public enum PluginLoader {
         return (path as NSString).deletingLastPathComponent
     }
 
-    /// Plugin candidates in `directory` (or the file itself): `*.so` files other than the kit.
+    /// Plugin candidates at `path`: the `*.so` files of a directory other than the kit, or the file itself.
     public static func candidates(in path: String) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return [] }
