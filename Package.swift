@@ -19,6 +19,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` for the root targets. Root package only: the kit
+        // stays free of it, since external plugins resolve the kit by path. The plugin API docs
+        // (kit modules) are built by scripts/docs.sh.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(path: "Sources/BrittleKit"),
     ],
     targets: [

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 swift build
+bash scripts/check-docs.sh   # every public symbol of BrittlePlugins and BrittleConformance documented (~10 s)
 swift test
 bash scripts/fuzz-all.sh
 bash scripts/check-layout.sh

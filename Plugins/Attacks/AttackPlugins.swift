@@ -1,5 +1,5 @@
 // The in-tree attack plugins: fgsm, pgd-linf and pgd-l2, three configurations of one PGD loop.
-// Hyperparameters are validated here, at configuration time (attacks.md #15).
+// Hyperparameters are validated here, at configuration time (Documentation/attack-properties.md #15).
 import BrittleNN
 import BrittlePlugins
 

@@ -2,7 +2,7 @@
 // FGSM as the one-step configuration (Goodfellow et al. 2015; with random start, Wong et al.
 // 2020). Best-iterate tracking keeps, per example, the iterate that first succeeds, else the
 // one with the highest objective; restarts are aggregated per example the same way. So more
-// steps or restarts never make an example less adversarial (attacks.md #10).
+// steps or restarts never make an example less adversarial (Documentation/attack-properties.md #10).
 import BrittleNN
 import BrittlePlugins
 

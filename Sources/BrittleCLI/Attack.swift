@@ -1,7 +1,8 @@
 // `brittle attack`: adversarial examples for a slice of the test set, written as float32 .npy
-// (never rounded to 8 bits) with their source labels, targets (for targeted runs), clean and
-// adversarial predictions, a JSON summary and an example grid. Options and output only: the
-// targeting, batching, seeding and scoring are BrittleExperiments' AttackRun.
+// (never rounded to 8 bits: Documentation/attack-properties.md #13) with their source labels,
+// targets (for targeted runs), clean and adversarial predictions, a JSON summary and an example
+// grid. Options and output only: the targeting, batching, seeding and scoring are
+// BrittleExperiments' AttackRun.
 import ArgumentParser
 import BrittleExperiments
 import BrittleFigures

@@ -15,7 +15,7 @@ public struct RobustEvaluation: Codable, Sendable {
     public var successOnCorrect: Float
     public var examples: Int
     public var seconds: Double
-    /// How the figures are defined, stored with them (attacks.md #8).
+    /// How the figures are defined, stored with them (Documentation/attack-properties.md #8).
     public var definitions = "robustAccuracy = mean(pred(x_adv) == y) over all examples; successOnCorrect = fraction of examples with pred(x) == y whose pred(x_adv) != y"
 }
 

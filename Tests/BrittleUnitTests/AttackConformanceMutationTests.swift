@@ -1,5 +1,5 @@
 // Mutation tests of AttackConformance: each planted bug (PlantedBugAttacks.swift) must be reported
-// under its row of docs/attack-properties.md, while the bug-free copy and the in-tree attacks
+// under its row of Documentation/attack-properties.md, while the bug-free copy and the in-tree attacks
 // pass with no failures. A check that no mutant trips is a check that cannot fail.
 import BrittleConformance
 import BrittleNN

@@ -1,4 +1,4 @@
-// The in-tree attacks against closed forms and the properties of docs/attack-properties.md that
+// The in-tree attacks against closed forms and the properties of Documentation/attack-properties.md that
 // are specific to PGD/FGSM (the generic ones run through AttackConformance for every attack).
 import BrittleConformance
 import BrittleExperiments
@@ -21,7 +21,7 @@ final class AttackTests: XCTestCase {
                           architecture: "linear", configuration: [:], inputShape: [1, 4, 4], classCount: 3)
     }
 
-    // attacks.md #5: one Linf step is x + eps*sign(g), one L2 step is x + eps*g/||g||.
+    // Documentation/attack-properties.md #5: one Linf step is x + eps*sign(g), one L2 step is x + eps*g/||g||.
     func testOneStepClosedFormsOnALinearModel() throws {
         let m = linearModel()
         var rng = SeededGenerator(seed: 2)
@@ -50,7 +50,7 @@ final class AttackTests: XCTestCase {
         }
     }
 
-    // attacks.md #11: the L2 random start is uniform IN the ball: E||delta|| = eps d/(d+1), all
+    // Documentation/attack-properties.md #11: the L2 random start is uniform IN the ball: E||delta|| = eps d/(d+1), all
     // inside, isotropic; the Linf start is uniform per coordinate.
     func testRandomStartsAreUniformInTheBall() {
         let d = 50, n = 4000
@@ -78,7 +78,7 @@ final class AttackTests: XCTestCase {
         XCTAssertEqual(sumSquares / Double(n * d), 0.09 / 3, accuracy: 0.001, "Linf start variance eps^2/3")
     }
 
-    // attacks.md #2: projection clips (points inside unchanged, idempotent), never rescales to the sphere.
+    // Documentation/attack-properties.md #2: projection clips (points inside unchanged, idempotent), never rescales to the sphere.
     func testProjectionIsAClipAndIdempotent() {
         for norm in Norm.allCases {
             let g = NormGeometry(norm)
@@ -95,7 +95,7 @@ final class AttackTests: XCTestCase {
         }
     }
 
-    // attacks.md #18 and #10 (epsilon): accuracy falls to chance as epsilon grows; an attack with
+    // Documentation/attack-properties.md #18 and #10 (epsilon): accuracy falls to chance as epsilon grows; an attack with
     // the whole box as budget succeeds on (almost) everything; robust accuracy is monotone in eps.
     func testRobustAccuracyFallsToZeroAsEpsilonGrows() throws {
         let m = try TestPlugins.build("cnn-small", ["channels1": "4", "channels2": "8", "hidden": "16"], inputShape: [1, 12, 12], classes: 10, seed: 3)
@@ -121,7 +121,7 @@ final class AttackTests: XCTestCase {
         }
     }
 
-    // attacks.md #4 with bounds other than [0, 1], and #3 with x far from 0.
+    // Documentation/attack-properties.md #4 with bounds other than [0, 1], and #3 with x far from 0.
     func testBoundsOtherThanTheUnitBox() throws {
         let m = try TestPlugins.build("mlp", ["hidden": "8"], inputShape: [1, 4, 4], classes: 3, seed: 5)
         var rng = SeededGenerator(seed: 6)
@@ -136,7 +136,7 @@ final class AttackTests: XCTestCase {
 }
 
 final class AdversarialTrainingTests: XCTestCase {
-    // attacks.md #19: FGSM training's collapse is reported, ordinary robust training is not.
+    // Documentation/attack-properties.md #19: FGSM training's collapse is reported, ordinary robust training is not.
     func testCatastrophicOverfittingRule() {
         XCTAssertNil(RobustMonitor.catastrophicOverfitting(fgsm: 0.55, pgd: 0.45, bestPGD: 0.45), "healthy epoch flagged")
         XCTAssertNil(RobustMonitor.catastrophicOverfitting(fgsm: 0.50, pgd: 0.40, bestPGD: 0.48), "a small dip is not a collapse")

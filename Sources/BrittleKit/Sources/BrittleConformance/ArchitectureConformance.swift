@@ -7,6 +7,8 @@ import BrittleNN
 import BrittlePlugins
 import Foundation
 
+/// Checks an architecture plugin against the `ArchitecturePlugin` contract; call it from the
+/// plugin's own tests: `XCTAssertEqual(ArchitectureConformance.check(MyArchitecture()), [])`.
 public enum ArchitectureConformance {
     /// Checks `plugin` built with `parameters` for inputs of `inputShape`. Returns failures.
     public static func check(_ plugin: any ArchitecturePlugin, parameters: [String: String] = [:],
@@ -24,7 +26,7 @@ public enum ArchitectureConformance {
         r.expect(logits.shape == [3, classes], "logits shape \(logits.shape), expected [3, \(classes)]")
         r.expect(rep.rank == 2 && rep.shape[0] == 3, "representation shape \(rep.shape), expected (N, D)")
         r.expect(logits.scalars.allSatisfy { $0.isFinite }, "non-finite logits")
-        // Logits, not probabilities (attacks.md #14).
+        // Logits, not probabilities (Documentation/attack-properties.md #14).
         let rowSums = (0..<3).map { i in (0..<classes).reduce(Float(0)) { $0 + logits.scalars[i * classes + $1] } }
         r.expect(!(logits.scalars.allSatisfy { $0 >= 0 } && rowSums.allSatisfy { abs($0 - 1) < 1e-4 }),
                  "outputs look like probabilities (non-negative, rows sum to 1): models must return logits")

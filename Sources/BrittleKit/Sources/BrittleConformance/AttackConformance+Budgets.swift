@@ -1,4 +1,4 @@
-// The budget checks of AttackConformance (#2, #3, #4 of docs/attack-properties.md): the plugin's
+// The budget checks of AttackConformance (#2, #3, #4 of Documentation/attack-properties.md): the plugin's
 // RAW proposal, before the host re-projects it, must already lie in the ball and the box. Checked
 // at step sizes of epsilon and more, where a missing or misplaced projection shows at once (at the
 // default step size a projection may never trigger), over several steps, with and without random

@@ -1,4 +1,4 @@
-// The per-example independence check of AttackConformance (#1 of docs/attack-properties.md):
+// The per-example independence check of AttackConformance (#1 of Documentation/attack-properties.md):
 // example i's raw proposal, given its own seed, is bit-identical alone, among examples whose
 // gradients are orders of magnitude larger or smaller, in another order and in batches of other
 // sizes. Pooling anything over the batch (a step normalised by the batch's gradient norm, one

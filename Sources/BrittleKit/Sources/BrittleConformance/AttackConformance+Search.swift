@@ -1,4 +1,4 @@
-// The search checks of AttackConformance (#7, #10, #18 of docs/attack-properties.md): the attack
+// The search checks of AttackConformance (#7, #10, #18 of Documentation/attack-properties.md): the attack
 // moves inputs it could break; with best-iterate tracking, an example a shorter run breaks (fewer
 // steps at the same step size, fewer restarts) stays broken in a longer run; a targeted attack's
 // hit rate rises with steps. Not here: closed forms of particular attacks (their own tests).

@@ -1,15 +1,18 @@
 // Conformance checks every attack plugin must pass, built-in or external: the properties of
-// docs/attack-properties.md that hold for ANY attack (each row there is a bug that has shipped).
+// Documentation/attack-properties.md that hold for ANY attack (each row there is a bug that has shipped).
 // This file: the entry point, configuration (#15), the returned shape and input safety (#16),
 // zero gradients (#6), model state (#9) and class counts (#17). Budgets, per-example independence
 // and search quality have their own files; attack-specific closed forms live in the attack's tests.
 import BrittleNN
 import BrittlePlugins
 
+/// Checks an attack plugin against every row of Documentation/attack-properties.md that holds for
+/// any attack; call it from the plugin's own tests:
+/// `XCTAssertEqual(AttackConformance.check(MyAttackPlugin(), parameters: ["steps": "3"]), [])`.
 public enum AttackConformance {
     /// Runs every check on `plugin` with `parameters` as the base configuration (e.g. a few
     /// steps to keep it fast). Returns the failed properties, each starting with its row number
-    /// in docs/attack-properties.md ("#3 budget: ..."); empty means conformant.
+    /// in Documentation/attack-properties.md ("#3 budget: ..."); empty means conformant.
     public static func check(_ plugin: any AttackPlugin, parameters: [String: String] = [:]) -> [String] {
         let c = AttackCheck(plugin, parameters)
         c.checkConfiguration()

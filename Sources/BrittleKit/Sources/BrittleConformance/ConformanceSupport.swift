@@ -7,8 +7,9 @@ import BrittleNN
 import BrittlePlugins
 import Foundation
 
-/// Collects failed properties.
+/// Collects failed properties (what every `check` returns is its `failures`).
 public struct ConformanceReport {
+    /// The failed properties so far, each "plugin-id: property: what happened".
     public private(set) var failures: [String] = []
     let subject: String
     init(_ subject: String) { self.subject = subject }

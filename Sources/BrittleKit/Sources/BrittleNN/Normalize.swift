@@ -1,5 +1,5 @@
 // Per-channel input normalisation inside the model, y = (x - mean[c]) / std[c], so that attack
-// budgets stay in pixel units (attacks.md #12). Mean and std are saved buffers, not trained.
+// budgets stay in pixel units (Documentation/attack-properties.md #12). Mean and std are saved buffers, not trained.
 
 /// (x - mean) / std per channel of an (N, C, H, W) batch.
 public final class Normalize: Layer {

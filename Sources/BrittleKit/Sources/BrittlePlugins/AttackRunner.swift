@@ -1,12 +1,15 @@
 // The host side of every attack: the model in evaluation mode behind the AttackOracle interface
 // (batch-norm statistics and parameter gradients untouched, mode restored), then the host's own
 // projection into the threat model and its own re-scoring. A plugin can return anything; it
-// cannot over-report success (attacks.md: the host guards the contract).
+// cannot over-report success (Documentation/attack-properties.md: the host guards the contract).
 import BrittleNN
 
 /// A Classifier seen through the attack interface: objective and input gradient only.
+/// The host builds one per attack run; plugin authors meet it in tests and conformance checks.
 public final class ClassifierOracle: AttackOracle {
+    /// The model behind the oracle (the caller sets evaluation mode, as `runAttack` does).
     public let model: Classifier
+    /// An oracle over `model`.
     public init(_ model: Classifier) { self.model = model }
     public var classCount: Int { model.classCount }
 

@@ -17,6 +17,7 @@ public struct ModelCost: Sendable, Equatable, Codable, CustomStringConvertible {
     /// pooling indices, normalised inputs), and the largest gradient in flight.
     public var activationsPerExample: Int
 
+    /// A cost from its three counts (usually built by `ModelCostBuilder.result`).
     public init(parameters: Int = 0, buffers: Int = 0, activationsPerExample: Int = 0) {
         self.parameters = parameters
         self.buffers = buffers
@@ -34,6 +35,7 @@ public enum SizeArithmetic {
     /// The product of `factors`, or Int.max if it overflows (factors are non-negative sizes).
     public static func product(_ factors: Int...) -> Int { product(factors) }
 
+    /// The product of `factors`, or Int.max if it overflows (factors are non-negative sizes).
     public static func product(_ factors: [Int]) -> Int {
         var p = 1
         for f in factors {
@@ -47,6 +49,7 @@ public enum SizeArithmetic {
     /// The sum of `terms`, or Int.max if it overflows.
     public static func sum(_ terms: Int...) -> Int { sum(terms) }
 
+    /// The sum of `terms`, or Int.max if it overflows.
     public static func sum(_ terms: [Int]) -> Int {
         var s = 0
         for t in terms {
@@ -62,6 +65,7 @@ public enum SizeArithmetic {
 /// through (C, H, W) for images, (D) after flattening. Each method mirrors one BrittleNN layer:
 /// its parameter count is the layer's exactly; its activation count is what the layer keeps.
 public struct ModelCostBuilder: Sendable {
+    /// The cost counted so far, without the gradients in flight (read `result` when done).
     public private(set) var cost: ModelCost
     /// The shape of one example at this point of the model.
     public private(set) var shape: [Int]

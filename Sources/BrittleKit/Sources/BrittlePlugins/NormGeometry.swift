@@ -1,4 +1,4 @@
-// What projected gradient methods need from a norm (Madry et al. 2018; attacks.md): the steepest-ascent step
+// What projected gradient methods need from a norm (Madry et al. 2018; Documentation/attack-properties.md): the steepest-ascent step
 // direction, the projection onto the epsilon ball (a clip, never a rescale onto the sphere),
 // and a uniform random start in the ball. All per example; nothing is pooled over the batch.
 import BrittleNN
@@ -7,8 +7,10 @@ import Foundation
 /// The norm-specific parts of PGD, on one example's flat perturbation. Shared by the attack
 /// plugins (steps, random starts) and the host (the final projection of whatever a plugin returns).
 public struct NormGeometry: Sendable {
+    /// The norm whose ball this geometry steps in and projects onto.
     public let norm: Norm
 
+    /// The geometry of `norm`'s ball.
     public init(_ norm: Norm) { self.norm = norm }
 
     /// Unit-size ascent direction for gradient g: sign(g) for Linf, g/||g||_2 for L2

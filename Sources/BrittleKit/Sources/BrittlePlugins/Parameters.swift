@@ -4,10 +4,15 @@
 
 /// A parameter's type and allowed values.
 public enum ParameterKind: Sendable, Equatable {
+    /// An integer in the range; read it with `Configuration.int(_:)`.
     case int(ClosedRange<Int>)
+    /// A number in the range; read it with `Configuration.float(_:)`.
     case float(ClosedRange<Double>)
+    /// `true` or `false`; read it with `Configuration.bool(_:)`.
     case bool
+    /// One of the listed words; read it with `Configuration.string(_:)`.
     case choice([String])
+    /// Any text; read it with `Configuration.string(_:)`.
     case string
     /// Integers joined by '-' (e.g. layer widths "256-256"), each in the range, at most
     /// `maxCount` of them.
@@ -32,11 +37,17 @@ public enum ParameterKind: Sendable, Equatable {
 
 /// A parameter value.
 public enum ParameterValue: Sendable, Equatable, CustomStringConvertible, Codable {
+    /// The value of an `.int` parameter.
     case int(Int)
+    /// The value of a `.float` parameter.
     case float(Double)
+    /// The value of a `.bool` parameter.
     case bool(Bool)
+    /// The value of a `.string` or `.choice` parameter.
     case string(String)
+    /// The value of an `.intList` parameter.
     case intList([Int])
+    /// The value of a `.floatList` parameter.
     case floatList([Double])
 
     public var description: String {
@@ -58,11 +69,16 @@ func fmtDouble(_ v: Double) -> String {
 
 /// One entry of a plugin's parameter schema.
 public struct ParameterSpec: Sendable, Equatable {
+    /// The key, kebab-case, as users write it (`--attack-opt steps=20`, `--transform normalize:std=0.35`).
     public var name: String
+    /// The type and the allowed values.
     public var kind: ParameterKind
+    /// The value when none is given; the registry refuses a plugin whose default is invalid.
     public var defaultValue: ParameterValue
+    /// One line for `brittle plugins info ID`.
     public var help: String
 
+    /// The parameter `name` of `kind`, with its default and help line.
     public init(_ name: String, _ kind: ParameterKind, default defaultValue: ParameterValue, help: String) {
         self.name = name
         self.kind = kind
@@ -119,10 +135,15 @@ public struct ParameterSpec: Sendable, Equatable {
 
 /// A configuration problem, naming the plugin, the parameter and what is allowed.
 public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// The plugin's id.
     public var plugin: String
+    /// The parameter at fault, nil when the problem is the combination.
     public var parameter: String?
+    /// What is wrong and what is allowed.
     public var message: String
 
+    /// An error for `plugin` (and `parameter`, if one is at fault); throw it from `make...`
+    /// for values that are valid alone but not together.
     public init(plugin: String, parameter: String?, message: String) {
         self.plugin = plugin
         self.parameter = parameter
@@ -138,7 +159,9 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// A complete, validated set of parameter values for one plugin: every schema entry present
 /// (defaults filled in), nothing else. Plugins read it with typed accessors.
 public struct Configuration: Sendable, Equatable, CustomStringConvertible {
+    /// The id of the plugin this configuration is for.
     public let plugin: String
+    /// Every parameter's value, by name (defaults filled in).
     public let values: [String: ParameterValue]
 
     /// Validates text values ("key" -> "value") against `schema`, filling in defaults.
@@ -162,11 +185,13 @@ public struct Configuration: Sendable, Equatable, CustomStringConvertible {
         try self.init(plugin: plugin, schema: schema, text: given.mapValues { $0.description })
     }
 
+    /// The `.int` parameter `name`; a name not in the schema is a programming error (trap).
     public func int(_ name: String) -> Int {
         if case .int(let v)? = values[name] { return v }
         preconditionFailure("\(plugin): no integer parameter '\(name)' in its schema")
     }
 
+    /// The `.float` (or `.int`) parameter `name` as a Double; traps on a name not in the schema.
     public func float(_ name: String) -> Double {
         switch values[name] {
         case .float(let v)?: return v
@@ -175,21 +200,25 @@ public struct Configuration: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The `.bool` parameter `name`; traps on a name not in the schema.
     public func bool(_ name: String) -> Bool {
         if case .bool(let v)? = values[name] { return v }
         preconditionFailure("\(plugin): no boolean parameter '\(name)' in its schema")
     }
 
+    /// The `.string` or `.choice` parameter `name`; traps on a name not in the schema.
     public func string(_ name: String) -> String {
         if case .string(let v)? = values[name] { return v }
         preconditionFailure("\(plugin): no string parameter '\(name)' in its schema")
     }
 
+    /// The `.intList` parameter `name`; traps on a name not in the schema.
     public func intList(_ name: String) -> [Int] {
         if case .intList(let v)? = values[name] { return v }
         preconditionFailure("\(plugin): no list parameter '\(name)' in its schema")
     }
 
+    /// The `.floatList` parameter `name`; traps on a name not in the schema.
     public func floatList(_ name: String) -> [Double] {
         if case .floatList(let v)? = values[name] { return v }
         preconditionFailure("\(plugin): no number-list parameter '\(name)' in its schema")

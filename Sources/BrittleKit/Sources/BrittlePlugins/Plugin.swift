@@ -75,14 +75,19 @@ extension ArchitecturePlugin {
 
 /// The classes an untargeted attack moves AWAY from: the true labels.
 public struct TrueLabels: Sendable, Equatable {
+    /// The true class of each example, in batch order.
     public var classes: [Int]
+    /// True labels `classes`, one per example.
     public init(_ classes: [Int]) { self.classes = classes }
 }
 
 /// The classes a targeted attack moves TOWARD. A different type from `TrueLabels`, so a target
-/// can never be passed where a true label is meant (the targeted-sign bug of attacks.md #7).
+/// can never be passed where a true label is meant (the targeted-sign bug of
+/// Documentation/attack-properties.md #7).
 public struct TargetLabels: Sendable, Equatable {
+    /// The class each example should be classified as, in batch order.
     public var classes: [Int]
+    /// Targets `classes`, one per example.
     public init(_ classes: [Int]) { self.classes = classes }
 }
 
@@ -112,18 +117,25 @@ public enum AttackGoal: Sendable, Equatable {
 
 /// The norm of a threat model.
 public enum Norm: String, Sendable, Codable, CaseIterable {
+    /// The L-infinity norm: each pixel moves by at most epsilon.
     case linf
+    /// The Euclidean norm: the whole perturbation has length at most epsilon.
     case l2
 }
 
 /// The set of allowed perturbations: a norm ball of radius `epsilon` around each input (in
 /// pixel units: normalisation lives inside the model), intersected with the input box.
 public struct ThreatModel: Sendable, Equatable, Codable {
+    /// The norm of the ball.
     public var norm: Norm
+    /// The ball's radius, in pixel units (0 means the attack must return its input).
     public var epsilon: Float
+    /// The smallest valid pixel value; the host clamps to it.
     public var lowerBound: Float
+    /// The largest valid pixel value; the host clamps to it.
     public var upperBound: Float
 
+    /// A ball of radius `epsilon` in `norm`, intersected with the box [lowerBound, upperBound].
     public init(norm: Norm, epsilon: Float, lowerBound: Float = 0, upperBound: Float = 1) {
         self.norm = norm
         self.epsilon = epsilon
@@ -156,5 +168,7 @@ public protocol Attack: AnyObject {
 
 /// Builds attacks. Invalid hyperparameters must be rejected here, at configuration time.
 public protocol AttackPlugin: Plugin {
+    /// The attack `configuration` describes (already validated against the schema). Throws a
+    /// `ConfigurationError` for hyperparameters that are valid one by one but not together.
     func makeAttack(_ configuration: Configuration) throws -> any Attack
 }

@@ -2,7 +2,7 @@
 // The `@_alwaysEmitIntoClient` values are compiled INTO each plugin (a plain `public let` would
 // be read from the host's copy of the kit at run time and always match); the `host...` values
 // are compiled into the kit the host runs. Swift on Linux has no ABI stability across
-// toolchains, so the compiler version is part of the handshake. See README "Plugins" and "Layout".
+// toolchains, so the compiler version is part of the handshake. See Documentation/PluginGuide.md.
 
 /// The plugin API version. Bump it whenever any public API a plugin can touch changes.
 /// History: 1 = registry, parameter schemas, architecture/attack/transform families;
@@ -34,7 +34,10 @@ public var brittleCompilerVersion: StaticString {
 
 /// What the host accepts: the values compiled into the kit.
 public enum HostABI {
+    /// The plugin API version the host accepts; a plugin's `brittle_plugin_api_version` must equal it.
     public static let apiVersion: Int32 = brittlePluginAPIVersion
+    /// The Swift compiler that built the host's kit ("6.3.1"); a plugin's
+    /// `brittle_plugin_swift_version` must equal it.
     public static let compilerVersion: String = brittleCompilerVersion.description
     /// What a plugin built before API v4 must change besides rebuilding.
     public static let transformSplitNote = " (API v4 replaced TransformPlugin by AugmentationPlugin, InputLayerPlugin and "

@@ -6,11 +6,26 @@ import Foundation
 
 /// One problem met while loading plugins.
 public struct PluginDiagnostic: CustomStringConvertible, Sendable {
+    /// What went wrong, as a category a test or tool can match on.
     public enum Kind: String, Sendable {
-        case notLoadable, notAPlugin, missingSymbol, versionMismatch, registrationFailed, duplicateID
+        /// `dlopen` failed (an unresolved symbol, a wrong architecture); the message quotes `dlerror`.
+        case notLoadable
+        /// The library exports no `brittle_plugin_api_version`: not a plugin, skipped.
+        case notAPlugin
+        /// One of the other two entry points is missing.
+        case missingSymbol
+        /// Built against another plugin API version or Swift compiler: rebuild the plugin.
+        case versionMismatch
+        /// A plugin's registration threw (bad id, no family, invalid default).
+        case registrationFailed
+        /// Another file already registered the id; the second is ignored.
+        case duplicateID
     }
+    /// The category of the problem.
     public var kind: Kind
+    /// The library the problem is about.
     public var file: String
+    /// What went wrong and what to do about it.
     public var message: String
     public var description: String { "\(file): \(message)" }
 }
@@ -21,9 +36,12 @@ public struct PluginLoadReport: Sendable {
     public var searched: [String] = []
     /// Libraries that registered at least one plugin.
     public var loaded: [String] = []
+    /// Every problem met, in load order; none of them stops the other libraries from loading.
     public var diagnostics: [PluginDiagnostic] = []
 }
 
+/// Finds plugin libraries on the search path and loads them into a registry (what the host does
+/// at start-up; a plugin's own tests rarely need it, since they can register plugins directly).
 public enum PluginLoader {
     /// The kit's own library, which lives beside the plugins but is not one.
     public static let kitLibraryName = "libBrittleKit.so"
@@ -54,7 +72,7 @@ public enum PluginLoader {
         return (path as NSString).deletingLastPathComponent
     }
 
-    /// Plugin candidates in `directory` (or the file itself): `*.so` files other than the kit.
+    /// Plugin candidates at `path`: the `*.so` files of a directory other than the kit, or the file itself.
     public static func candidates(in path: String) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else { return [] }

@@ -5,14 +5,18 @@ import Foundation
 
 /// A registered plugin and the file it came from.
 public struct RegisteredPlugin {
+    /// The plugin object its entry point registered.
     public let plugin: any Plugin
+    /// The family, from the protocol it conforms to.
     public let family: PluginFamily
+    /// The library it was loaded from ("<built in>" when registered directly).
     public let file: String
 }
 
 /// A lookup or registration problem, with what to do about it.
 public struct PluginError: Error, CustomStringConvertible {
     public let description: String
+    /// An error that reads `description`: say what is wrong and how to fix it.
     public init(_ description: String) { self.description = description }
 }
 
@@ -29,6 +33,7 @@ public final class Registry: @unchecked Sendable {
     /// Where the loader looked, for "not found" messages.
     public var searchedDirectories: [String] = []
 
+    /// An empty registry (tests; the host and loaded plugins use `shared`).
     public init() {}
 
     /// Registers `plugin` under its id. Throws on a bad id, an unknown family, an invalid
@@ -90,10 +95,12 @@ public final class Registry: @unchecked Sendable {
         all.filter { $0.family == family }.map { $0.plugin.id }
     }
 
+    /// The architecture plugin `id`; the error names the known ones.
     public func architecture(_ id: String) throws -> any ArchitecturePlugin {
         try lookup(id, .architecture) as! any ArchitecturePlugin
     }
 
+    /// The attack plugin `id`; the error names the known ones.
     public func attack(_ id: String) throws -> any AttackPlugin {
         try lookup(id, .attack) as! any AttackPlugin
     }
