@@ -45,11 +45,7 @@ struct AttackCommand: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
-        try memory.apply()
-        bundleLimit.apply()
-        plugins.load()
-        let registry = Registry.shared
+        let registry = try startComputing(threads, memory, bundleLimit, plugins)
         let plugin = try registry.attack(attack)
         let config = try plugin.configuration(try attackParameters.values())
         let attackRun = AttackRun(attack: try plugin.makeAttack(config), targeting: targeted.flatMap(AttackRun.Targeting.init),

@@ -72,12 +72,8 @@ extension DatasetsCommand {
         }
 
         func run() throws {
-            threads.apply()
-            try memory.apply()
-            bundleLimit.apply()
-            plugins.load()
             // The transform's configuration is validated before anything is loaded.
-            let registry = Registry.shared
+            let registry = try startComputing(threads, memory, bundleLimit, plugins)
             let construction = try ConstructionSpec(transform, registry: registry)
             guard model != nil else {
                 throw ValidationError("\(construction.plugin.id) needs a model: pass --model (a run directory, .safetensors file or model bundle)")

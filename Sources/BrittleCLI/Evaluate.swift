@@ -109,11 +109,7 @@ struct Evaluate: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
-        try memory.apply()
-        bundleLimit.apply()
-        plugins.load()
-        let registry = Registry.shared
+        let registry = try startComputing(threads, memory, bundleLimit, plugins)
         let sweep = try attackConfigurations(registry: registry)
         let m = try modelOption.load(registry: registry)
         let testSet = try data.source.test()

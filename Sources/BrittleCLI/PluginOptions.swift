@@ -46,6 +46,18 @@ struct PluginOptions: ParsableArguments {
     nonisolated(unsafe) static var report: PluginLoadReport?
 }
 
+/// The start of every command that computes (train, evaluate, attack, datasets build): the
+/// process-wide thread count, memory budget and bundle-size cap, then the plugins. Returns the
+/// registry they registered in, which the command passes on (experiments never reach for it).
+func startComputing(_ threads: ThreadOptions, _ memory: MemoryOptions, _ bundleLimit: MaxSizeOptions,
+                    _ plugins: PluginOptions) throws -> Registry {
+    threads.apply()
+    try memory.apply()
+    bundleLimit.apply()
+    plugins.load()
+    return Registry.shared
+}
+
 /// Parses repeated "key=value" options.
 func parsePairs(_ items: [String], flag: String) throws -> [String: String] {
     var out: [String: String] = [:]

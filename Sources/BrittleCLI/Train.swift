@@ -122,11 +122,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
-        try memory.apply()
-        bundleLimit.apply()
-        plugins.load()
-        let registry = Registry.shared
+        let registry = try startComputing(threads, memory, bundleLimit, plugins)
         let archPlugin = try registry.architecture(arch)
         let archConfig = try archPlugin.configuration(try parsePairs(archOptions, flag: "--arch-opt"))
         let (inputLayers, augmentations) = try trainingTransforms(registry: registry)

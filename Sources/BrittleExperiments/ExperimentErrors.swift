@@ -6,8 +6,23 @@ import BrittleIO
 import BrittleNN
 import Foundation
 
+/// An error that names what is wrong and how to fix it, printed as `"<problem>. <fix>"`.
+public protocol ProblemAndFix: Error, CustomStringConvertible, LocalizedError, Sendable {
+    /// What is wrong, in words (both sides named where two things disagree).
+    var problem: String { get }
+    /// How to make it work.
+    var fix: String { get }
+}
+
+extension ProblemAndFix {
+    /// `"<problem>. <fix>"`.
+    public var description: String { "\(problem). \(fix)" }
+    /// Same as `description`, so `localizedDescription` is useful too.
+    public var errorDescription: String? { description }
+}
+
 /// A model that does not fit the data it is given: another input shape or class count.
-public struct ModelMismatchError: Error, CustomStringConvertible, LocalizedError, Sendable {
+public struct ModelMismatchError: ProblemAndFix {
     /// What does not agree, in words (both sides named).
     public var problem: String
     /// How to make them agree.
@@ -18,11 +33,6 @@ public struct ModelMismatchError: Error, CustomStringConvertible, LocalizedError
         self.problem = problem
         self.fix = fix
     }
-
-    /// `"<problem>. <fix>"`.
-    public var description: String { "\(problem). \(fix)" }
-    /// Same as `description`, so `localizedDescription` is useful too.
-    public var errorDescription: String? { description }
 
     /// Throws when `model` does not take the images of `data` (named `role`, e.g. "test set").
     public static func checkInputs(of model: Classifier, fit data: LabeledDataset, role: String = "dataset") throws {
@@ -36,7 +46,7 @@ public struct ModelMismatchError: Error, CustomStringConvertible, LocalizedError
 /// A run set up so that it cannot work, e.g. a training set without a test split and no other
 /// test set named, or a test set whose images or classes differ from the training set's. (A
 /// plugin parameter that does not fit its schema is BrittlePlugins' ConfigurationError.)
-public struct SetupError: Error, CustomStringConvertible, LocalizedError, Sendable {
+public struct SetupError: ProblemAndFix {
     /// What is wrong with the configuration, in words.
     public var problem: String
     /// How to fix it.
@@ -47,9 +57,4 @@ public struct SetupError: Error, CustomStringConvertible, LocalizedError, Sendab
         self.problem = problem
         self.fix = fix
     }
-
-    /// `"<problem>. <fix>"`.
-    public var description: String { "\(problem). \(fix)" }
-    /// Same as `description`, so `localizedDescription` is useful too.
-    public var errorDescription: String? { description }
 }
