@@ -13,8 +13,9 @@ public struct MissingPrerequisite: Error, CustomStringConvertible {
 }
 
 /// The error to throw when `what` is missing: XCTSkip locally, a failure in CI.
-public func missingPrerequisite(_ what: String) -> Error {
-    if ProcessInfo.processInfo.environment["CI"] != nil {
+/// `underCI` defaults to whether CI is set in the environment (a parameter, so both sides are tested).
+public func missingPrerequisite(_ what: String, underCI: Bool = ProcessInfo.processInfo.environment["CI"] != nil) -> Error {
+    if underCI {
         return MissingPrerequisite(description: "\(what) — CI must install it (scripts/install-deps.sh)")
     }
     return XCTSkip(what)

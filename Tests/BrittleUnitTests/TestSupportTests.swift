@@ -54,9 +54,20 @@ final class TestSupportTests: XCTestCase {
 
     func testAMissingToolIsAPrerequisiteNamingTheFix() {
         XCTAssertThrowsError(try ProcessRunner.tool("brittle-no-such-tool", install: "apt-get install -y nothing")) { error in
-            XCTAssertTrue(error is XCTSkip || error is MissingPrerequisite, "\(error)")
-            XCTAssertTrue("\(error)".contains("brittle-no-such-tool") || error is XCTSkip, "\(error)")
+            if ProcessInfo.processInfo.environment["CI"] != nil {
+                XCTAssertTrue(error is MissingPrerequisite, "under CI a missing tool must fail the test: \(error)")
+                XCTAssertTrue("\(error)".contains("brittle-no-such-tool") && "\(error)".contains("apt-get install -y nothing"), "\(error)")
+            } else {
+                XCTAssertTrue(error is XCTSkip, "locally a missing tool skips the test: \(error)")
+            }
         }
+    }
+
+    func testAMissingPrerequisiteSkipsLocallyAndFailsUnderCI() {
+        let ci = missingPrerequisite("gzip is not installed (apt-get install -y gzip)", underCI: true)
+        XCTAssertTrue(ci is MissingPrerequisite, "\(ci)")
+        XCTAssertTrue("\(ci)".contains("apt-get install -y gzip") && "\(ci)".contains("scripts/install-deps.sh"), "\(ci)")
+        XCTAssertTrue(missingPrerequisite("gzip is not installed", underCI: false) is XCTSkip)
     }
 
     func testTemporaryDirectoryIsRemovedWithEverythingInIt() throws {
