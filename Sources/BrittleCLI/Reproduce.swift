@@ -12,6 +12,14 @@ import Foundation
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the paper's experiments (robust and non-robust features, transfer) with a report.",
+        subcommands: [ReproduceRun.self, ReproduceStatus.self, ReproduceReport.self],
+        defaultSubcommand: ReproduceRun.self)
+}
+
+struct ReproduceRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Reproduce the paper's experiments (the default subcommand: `brittle reproduce all` runs it).",
         discussion: """
             EXPERIMENT is robust-features (Figure 2: D, adversarial training, D_R, D_NR, D_sub), \
             non-robust-features (Table 1: D_rand, D_det, D_sub and controls), transfer (Figure 3), or all.
@@ -19,13 +27,19 @@ struct Reproduce: ParsableCommand {
             (Fashion-MNIST, 18-26 minutes on 2 cores, depending on the CPU), paper (all 60k images, 1000 inversion steps, \
             the D_det budget sweep, 2 seeds; hours). Override any setting with --set key=value or a JSON \
             --config file; `--show-config` prints them all.
-            Stages are cached in OUT/stages by a hash of their configuration: rerunning skips what is \
-            done, a killed run (Ctrl-C) resumes where it stopped, a changed setting reruns only what \
-            depends on it. Writes OUT/report.md, results.json, config.json, figures/ and \
-            experiment.tar.zst (the whole run: share it; `--from-bundle` re-checks it).
+            The run is a graph of stages (OUT/plan.json; --plan-only writes it and stops), cached \
+            in OUT/stages by a hash of their work, inputs and code: rerunning skips what is done, \
+            a killed run (Ctrl-C) resumes where it stopped, a changed setting or a code fix reruns \
+            only what depends on it. --executor processes runs independent stages at once; \
+            --executor slurm makes every stage a batch job (README: "Running on a cluster"). \
+            Writes OUT/report.md, results.json, config.json, figures/ and experiment.tar.zst \
+            (the whole run: share it; `--from-bundle` re-checks it). \
+            `brittle reproduce status OUT` shows every stage; `brittle reproduce report OUT` \
+            re-renders the report from the finished stages.
             Examples:
               brittle reproduce all --preset quick --out runs/reproduce
               brittle reproduce non-robust-features --set rand_epsilon=1.0 --set det_epsilons=1,2
+              brittle reproduce all --preset paper --executor slurm --partition gpu --time 4:00:00 --wait
               brittle reproduce --from-bundle runs/reproduce/experiment.tar.zst
             """)
 
@@ -45,6 +59,9 @@ struct Reproduce: ParsableCommand {
 
     @Flag(help: "Print the configuration the options give, and exit.") var showConfig = false
 
+    @Flag(help: "Write OUT/plan.json (stages, keys, dependencies, estimated cost) and exit without running anything.")
+    var planOnly = false
+
     @Option(help: "Re-check an experiment bundle: verify it, re-evaluate its models, compare the figures.")
     var fromBundle: String?
 
@@ -55,6 +72,7 @@ struct Reproduce: ParsableCommand {
     @OptionGroup var plugins: PluginOptions
     @OptionGroup var memory: MemoryOptions
     @OptionGroup var bundleLimit: MaxSizeOptions
+    @OptionGroup var execution: ExecutorOptions
 
     static let experimentNames = ReproductionExperiment.allCases.map(\.rawValue) + ["all"]
 
@@ -66,10 +84,10 @@ struct Reproduce: ParsableCommand {
             return
         }
         guard let experiment else {
-            throw ValidationError("give an EXPERIMENT: \(Reproduce.experimentNames.joined(separator: ", ")) (or --from-bundle FILE)")
+            throw ValidationError("give an EXPERIMENT: \(ReproduceRun.experimentNames.joined(separator: ", ")) (or --from-bundle FILE)")
         }
-        guard Reproduce.experimentNames.contains(experiment) else {
-            throw ValidationError("unknown experiment '\(experiment)'; known: \(Reproduce.experimentNames.joined(separator: ", "))")
+        guard ReproduceRun.experimentNames.contains(experiment) else {
+            throw ValidationError("unknown experiment '\(experiment)'; known: \(ReproduceRun.experimentNames.joined(separator: ", "))")
         }
         guard ReproductionConfig.presetNames.contains(preset) else {
             throw ValidationError("unknown --preset '\(preset)'; known: \(ReproductionConfig.presetNames.joined(separator: ", "))")
@@ -91,18 +109,46 @@ struct Reproduce: ParsableCommand {
     }
 
     func run() throws {
-        threads.apply()
-        try memory.apply()
-        bundleLimit.apply()
-        if let fromBundle { return try recheck(fromBundle) }
+        let registry = try startComputing(threads, memory, bundleLimit, plugins)
+        if let fromBundle { return try recheck(fromBundle, registry: registry) }
         let c = try resolvedConfig()
         if showConfig {
             print(String(decoding: try c.encoded(), as: UTF8.self))
             return
         }
-        plugins.load()
-        let registry = Registry.shared
-        // Every plugin the run needs must be loaded before hours of work start.
+        try checkPlugins(c, registry: registry)
+        let experiments = experiment == "all" ? ReproductionExperiment.allCases : [ReproductionExperiment(rawValue: experiment!)!]
+        installInterruptMessage()
+        let session = try PipelineSession(outputDirectory: outputDirectory, registry: registry)
+        let start = Date()
+        do {
+            let plan = try session.plan([(id: "", config: c, experiments: experiments)], threads: execution.threadsPerStage)
+            if planOnly {
+                try session.directory.write(plan)
+                print(PlanSummary.render(plan, cache: session.directory.cache))
+                print("plan: \(session.directory.planFile)")
+                return
+            }
+            note("reproduce \(experiments.map(\.rawValue).joined(separator: ", ")), preset \(c.preset), seeds \(c.seeds), \(plan.stages.count) stages, "
+                 + "executor \(execution.executor.rawValue), \(plan.threads) threads per stage -> \(outputDirectory)")
+            let outcome = try session.execute(plan, settings: execution.settings)
+            guard execution.reportNow(outcome) else { return execution.printSubmitted(outcome, out: outputDirectory) }
+            let results = try session.results(plan.runs[0], plan: plan, outcome: outcome, seconds: Date().timeIntervalSince(start))
+            let command = CommandLine.arguments.dropFirst().joined(separator: " ")
+            try ReproductionReport.write(results, outputDirectory: session.directory.path, registry: registry, command: command,
+                                         bundle: !noBundle && outcome.complete)
+            guard outcome.failed.isEmpty else { throw StagesFailed(outcome: outcome, out: outputDirectory) }
+            printClaims(results)
+        } catch let error as StagesFailed {
+            throw error
+        } catch {
+            session.directory.removeWhatARefusedRunMade()
+            throw error
+        }
+    }
+
+    /// Every plugin the run needs must be loaded before hours of work start.
+    func checkPlugins(_ c: ReproductionConfig, registry: Registry) throws {
         for id in Set(c.transferArchitectures + [c.architecture]) {
             do { _ = try registry.architecture(id) } catch { throw ValidationError("\(error)") }
         }
@@ -110,13 +156,9 @@ struct Reproduce: ParsableCommand {
         for id in ["invert-representation", "adversarial-relabel"] {
             do { _ = try registry.construction(id) } catch { throw ValidationError("\(error)") }
         }
-        let experiments = experiment == "all" ? ReproductionExperiment.allCases : [ReproductionExperiment(rawValue: experiment!)!]
-        installInterruptMessage()
-        let run = try Reproduction(config: c, outputDirectory: outputDirectory, registry: registry)
-        note("reproduce \(experiments.map(\.rawValue).joined(separator: ", ")), preset \(c.preset), seeds \(c.seeds), \(Parallel.threads) threads -> \(outputDirectory)")
-        let results = try run.run(experiments)
-        let command = CommandLine.arguments.dropFirst().joined(separator: " ")
-        try ReproductionReport.write(results, run: run, command: command, bundle: !noBundle)
+    }
+
+    func printClaims(_ results: ReproductionResults) {
         print("")
         for claim in results.claims {
             let mark = claim.holds.map { $0 ? "holds          " : "DOES NOT HOLD  " } ?? "reported       "
@@ -125,9 +167,8 @@ struct Reproduce: ParsableCommand {
         print("\nreport: \((outputDirectory as NSString).appendingPathComponent("report.md")) (\(formatDuration(results.seconds)))")
     }
 
-    func recheck(_ path: String) throws {
-        plugins.load()
-        let (results, figures) = try ReproductionVerify.verify(bundle: path, tolerance: Float(tolerance / 100), registry: Registry.shared)
+    func recheck(_ path: String, registry: Registry) throws {
+        let (results, figures) = try ReproductionVerify.verify(bundle: path, tolerance: Float(tolerance / 100), registry: registry)
         print("preset \(results.config.preset), \(results.models.count) models; recorded with \(results.threads) threads, re-measured with \(Parallel.threads)")
         print("model                 seed  metric              recorded   measured   diff")
         var bad = 0

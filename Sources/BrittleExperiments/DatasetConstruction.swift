@@ -29,6 +29,14 @@ public struct ConstructionSpec {
         configuration = try plugin.configuration(text)
         construction = try plugin.makeConstruction(configuration, registry: registry)
     }
+
+    /// The recipe's plugin configured with its parameters (`spec` is the recipe's display form).
+    public init(_ recipe: ConstructionRecipe, registry: Registry) throws {
+        spec = recipe.display
+        plugin = try registry.construction(recipe.plugin)
+        configuration = try plugin.configuration(recipe.parameters)
+        construction = try plugin.makeConstruction(configuration, registry: registry)
+    }
 }
 
 /// What a construction produced.

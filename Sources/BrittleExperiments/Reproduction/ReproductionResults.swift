@@ -15,9 +15,9 @@ public struct StageTiming: Codable, Sendable {
     /// The seconds a finished stage's marker recorded.
     static func recordedSeconds(in directory: String) -> Double {
         guard let data = FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(StageCache.marker)),
-              let object = try? JSONDecoder().decode([String: String].self, from: data)
+              let marker = try? JSONDecoder().decode(StageMarker.self, from: data)
         else { return .nan }
-        return object["seconds"].flatMap(Double.init) ?? .nan
+        return marker.seconds
     }
 }
 
@@ -80,8 +80,8 @@ struct TrainingRecord: Codable {
     var testImages: Int
     var seconds: Double
 
-    static func read(_ ref: StageRef) throws -> TrainingRecord {
-        try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: (ref.directory as NSString).appendingPathComponent("training.json"))))
+    static func read(directory: String) throws -> TrainingRecord {
+        try JSONDecoder().decode(TrainingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: (directory as NSString).appendingPathComponent("training.json"))))
     }
 }
 
@@ -156,6 +156,10 @@ public struct ReproductionResults: Codable, Sendable {
     public var subsetIndices: [[Int]] = []
     public var timings: [StageTiming] = []
     public var seconds: Double = 0
+    /// Directory under stages/ of each stage the results name (models, sets, transfer targets).
+    public var stageDirectories: [String: String]? = nil
+    /// Stages of the plan that had not finished when these results were assembled (a partial run).
+    public var missingStages: [String]? = nil
 
     public init(config: ReproductionConfig, experiments: [String], threads: Int) {
         self.config = config

@@ -40,7 +40,7 @@ public enum ReproductionVerify {
         let results = try ReproductionReport.decodeResults(Data(resultsBytes), source: path + ":results.json")
         let c = results.config
         let test = try DataSource(dataset: c.dataset, dataDirectory: c.dataDir, testLimit: c.testLimit).test()
-        let robustTest = Reproduction.robustTest(of: test, config: c)
+        let robustTest = test.subset(Array(0..<min(test.count, c.robustTestLimit)))
 
         func model(_ stage: String) throws -> Classifier {
             let entry = ReproductionReport.modelEntry(stage)

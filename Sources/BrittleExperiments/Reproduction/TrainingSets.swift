@@ -1,22 +1,22 @@
 // The paper's training sets (D, D_R, D_NR, D_rand and its controls, D_det, D_sub) and the
-// transform spec that constructs each from a source model. Names and specs only; the stages
-// that build and train on them are in Reproduction.swift.
+// construction recipe that builds each from a source model. Names and recipes only; the stages
+// that build and train on them are planned in Pipeline/ReproductionPlanner.swift.
 import Foundation
 
 /// A training set of the paper.
-enum TrainingSet {
+public enum TrainingSet: Codable, Hashable, Sendable {
     case constructed(ConstructedSet)
     /// D_sub: the N source images with their true labels.
     case subset
 
-    var name: String {
+    public var name: String {
         switch self {
         case .constructed(let c): return c.name
         case .subset: return "d_sub"
         }
     }
 
-    var label: String {
+    public var label: String {
         switch self {
         case .constructed(let c): return c.label
         case .subset: return "D_sub"
@@ -25,10 +25,10 @@ enum TrainingSet {
 }
 
 /// A constructed set of the paper and how it is built.
-enum ConstructedSet {
+public enum ConstructedSet: Codable, Hashable, Sendable {
     case dR, dNR, dRand, dRandAny, dRandRobust, dDet(Double)
 
-    var name: String {
+    public var name: String {
         switch self {
         case .dR: return "d_r"
         case .dNR: return "d_nr"
@@ -39,7 +39,7 @@ enum ConstructedSet {
         }
     }
 
-    var label: String {
+    public var label: String {
         switch self {
         case .dR: return "D_R"
         case .dNR: return "D_NR"
@@ -50,21 +50,26 @@ enum ConstructedSet {
         }
     }
 
-    var usesRobustModel: Bool {
+    public var usesRobustModel: Bool {
         switch self {
         case .dR, .dRandRobust: return true
         default: return false
         }
     }
 
-    /// The transform spec that builds it.
-    func spec(_ c: ReproductionConfig) -> String {
-        func relabel(_ rule: String, _ eps: Double) -> String {
-            "adversarial-relabel:target-rule=\(rule),attack=\(c.relabelAttack),epsilon=\(eps),steps=\(c.relabelSteps),step-size=\(eps * c.relabelStepFraction)"
+    /// The construction that builds it (typed: never a spec string parsed back).
+    public func recipe(_ c: ReproductionConfig) -> ConstructionRecipe {
+        func relabel(_ rule: String, _ eps: Double) -> ConstructionRecipe {
+            ConstructionRecipe(plugin: "adversarial-relabel", parameters: [
+                "target-rule": rule, "attack": c.relabelAttack, "epsilon": "\(eps)", "steps": "\(c.relabelSteps)",
+                "step-size": "\(eps * c.relabelStepFraction)",
+            ])
         }
         switch self {
         case .dR, .dNR:
-            return "invert-representation:iterations=\(c.inversionIterations),step-size=\(c.inversionStepSize),start=\(c.inversionStart)"
+            return ConstructionRecipe(plugin: "invert-representation", parameters: [
+                "iterations": "\(c.inversionIterations)", "step-size": "\(c.inversionStepSize)", "start": c.inversionStart,
+            ])
         case .dRand, .dRandRobust: return relabel("random", c.randEpsilon)
         case .dRandAny: return relabel("random-any", c.randEpsilon)
         case .dDet(let e): return relabel("next", e)

@@ -54,13 +54,13 @@ public enum ReproductionReport {
 
     /// Writes results.json, config.json, report.md, figures/ and (unless `bundle` is false) the
     /// experiment bundle into the run's output directory. `command` is recorded.
-    public static func write(_ results: ReproductionResults, run: Reproduction, command: String, bundle: Bool = true) throws {
-        let out = run.outputDirectory
+    public static func write(_ results: ReproductionResults, outputDirectory out: String, registry: Registry, command: String,
+                             bundle: Bool = true) throws {
         let fm = FileManager.default
         let figures = (out as NSString).appendingPathComponent("figures")
         try fm.createDirectory(atPath: figures, withIntermediateDirectories: true)
         var figureFiles: [String] = []
-        if let f = try datasetGrid(results, run: run, to: (figures as NSString).appendingPathComponent("datasets.png")) { figureFiles.append(f) }
+        if let f = try datasetGrid(results, outputDirectory: out, to: (figures as NSString).appendingPathComponent("datasets.png")) { figureFiles.append(f) }
         if let f = try robustCurves(results, to: (figures as NSString).appendingPathComponent("robust-accuracy.png")) { figureFiles.append(f) }
         if let f = try transferScatter(results, to: (figures as NSString).appendingPathComponent("transfer.png")) { figureFiles.append(f) }
 
@@ -69,11 +69,6 @@ public enum ReproductionReport {
         let references = (try? ReferenceFigures.load(ReferenceFigures.defaultPath())) ?? .none
         let markdown = render(results, figures: figureFiles.map { "figures/" + ($0 as NSString).lastPathComponent }, command: command, references: references)
         try AtomicFile.write((out as NSString).appendingPathComponent("report.md"), data: Data(markdown.utf8))
-        if bundle { try writeBundle(results, run: run, command: command, figures: figureFiles) }
+        if bundle { try writeBundle(results, outputDirectory: out, registry: registry, command: command, figures: figureFiles) }
     }
-}
-
-extension Reproduction {
-    /// The finished stage `name` of this run, if it ran.
-    func stageRef(_ name: String) -> StageRef? { stages[name] }
 }

@@ -17,8 +17,8 @@ extension ReproductionReport {
     /// Entry path of a constructed set's stage in the bundle.
     public static func datasetEntry(_ stage: String) -> String { "datasets/\(stage).tar.zst" }
 
-    static func writeBundle(_ results: ReproductionResults, run: Reproduction, command: String, figures: [String]) throws {
-        let out = run.outputDirectory
+    static func writeBundle(_ results: ReproductionResults, outputDirectory out: String, registry: Registry, command: String,
+                            figures: [String]) throws {
         var sources: [BundleSource] = ["report.md", "results.json", "config.json"].map {
             .file((out as NSString).appendingPathComponent($0), as: $0)
         }
@@ -26,19 +26,19 @@ extension ReproductionReport {
         var modelStages = Set(results.models.map(\.stage))
         for t in results.transfer { modelStages.formUnion(t.stages) }
         for stage in modelStages.sorted() {
-            guard let ref = run.stageRef(stage) else { continue }
-            sources.append(.file(ref.modelFile, as: modelEntry(stage)))
-            sources.append(.file((ref.directory as NSString).appendingPathComponent("training.json"), as: "models/\(stage).training.json"))
+            guard let dir = stageDirectory(stage, results, out) else { continue }
+            sources.append(.file((dir as NSString).appendingPathComponent(Checkpoint.fileName), as: modelEntry(stage)))
+            sources.append(.file((dir as NSString).appendingPathComponent("training.json"), as: "models/\(stage).training.json"))
         }
         for set in results.sets {
-            guard let ref = run.stageRef(set.stage) else { continue }
-            sources.append(.file(ref.datasetFile, as: datasetEntry(set.stage)))
+            guard let dir = stageDirectory(set.stage, results, out) else { continue }
+            sources.append(.file((dir as NSString).appendingPathComponent("dataset.tar.zst"), as: datasetEntry(set.stage)))
         }
         var plugins: [PluginRecord] = []
         var ids = Set(results.config.transferArchitectures + [results.config.architecture, "pgd-l2", results.config.relabelAttack])
         ids.formUnion(["invert-representation", "adversarial-relabel"])
         for id in ids.sorted() {
-            if let e = run.registry.entry(id) { plugins.append(PluginRecord(id: e.plugin.id, version: e.plugin.version)) }
+            if let e = registry.entry(id) { plugins.append(PluginRecord(id: e.plugin.id, version: e.plugin.version)) }
         }
         var seeds: [String: UInt64] = [:]
         for s in results.config.seeds { seeds["pipeline-\(s)"] = s }
@@ -53,7 +53,14 @@ extension ReproductionReport {
         let path = (out as NSString).appendingPathComponent(bundleName)
         let start = Date()
         let written = try BundleWriter.write(sources, manifest: manifest, to: path)
-        run.log("wrote \(path): \(written.entries.count) entries, \(formatBytesShort(written.totalSize)) unpacked, in \(formatDuration(Date().timeIntervalSince(start)))")
+        note("wrote \(path): \(written.entries.count) entries, \(formatBytesShort(written.totalSize)) unpacked, in \(formatDuration(Date().timeIntervalSince(start)))")
+    }
+
+    /// The directory of stage `name` of `results` under `out`/stages, if it finished.
+    static func stageDirectory(_ name: String, _ results: ReproductionResults, _ out: String) -> String? {
+        guard let d = results.stageDirectories?[name] else { return nil }
+        let path = ((out as NSString).appendingPathComponent("stages") as NSString).appendingPathComponent(d)
+        return FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent(StageCache.marker)) ? path : nil
     }
 
     static func formatBytesShort(_ n: Int64) -> String {
@@ -63,10 +70,10 @@ extension ReproductionReport {
     // MARK: Figures
 
     /// The same training images in D and in every constructed set (first seed), with labels.
-    static func datasetGrid(_ r: ReproductionResults, run: Reproduction, to path: String) throws -> String? {
+    static func datasetGrid(_ r: ReproductionResults, outputDirectory out: String, to path: String) throws -> String? {
         guard let seed = r.config.seeds.first, let indices = r.subsetIndices.first, !indices.isEmpty else { return nil }
         let columns = min(8, indices.count)
-        let train = try run.train()
+        let train = try DataSource(dataset: r.config.dataset, dataDirectory: r.config.dataDir, testLimit: r.config.testLimit).train()
         let names = train.classNames
         func short(_ label: Int) -> String {
             let n = label < names.count ? names[label] : String(label)
@@ -78,8 +85,8 @@ extension ReproductionReport {
         rows.append(try ImageGrid.split(d.images).enumerated().map { ImageGrid.Cell($1, caption: short(d.labels[$0])) })
         titles.append("D")
         for set in r.sets where set.seed == seed {
-            guard let ref = run.stageRef(set.stage) else { continue }
-            let data = try DatasetBundle.load(ref.datasetFile, split: .train)
+            guard let dir = stageDirectory(set.stage, r, out) else { continue }
+            let data = try DatasetBundle.load((dir as NSString).appendingPathComponent("dataset.tar.zst"), split: .train)
             let part = data.subset(Array(0..<columns))
             rows.append(try ImageGrid.split(part.images).enumerated().map { i, image in
                 let changed = part.labels[i] != d.labels[i]

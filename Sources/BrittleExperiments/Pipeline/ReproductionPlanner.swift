@@ -1,0 +1,212 @@
+// Turns a configuration and its experiments into stages of the graph (StagePlan.swift): the
+// standard and robust models on D, the constructed sets and the models trained on them, D_sub,
+// the evaluations, and Figure 3's transfer, in the order the experiments read them. Stages with
+// the same key are one node, so a sweep's grid points share what they have in common. Plans
+// only; nothing is loaded or run.
+import BrittlePlugins
+import Foundation
+
+/// Builds a plan (one or more runs over one graph).
+public struct ReproductionPlanner {
+    public private(set) var stages: [PlannedStage] = []
+    public private(set) var runs: [PlannedRun] = []
+    private var keys = Set<String>()
+    let registry: Registry
+    /// Training-set size of each dataset, for D_sub's indices (read once, from the data).
+    let trainCount: (DataRef) throws -> Int
+
+    /// A planner looking plugins up in `registry`; `trainCount` gives the training-set size of a
+    /// dataset (D_sub's indices are drawn from it).
+    public init(registry: Registry, trainCount: @escaping (DataRef) throws -> Int) {
+        self.registry = registry
+        self.trainCount = trainCount
+    }
+
+    /// The plan so far.
+    public func plan(threads: Int) -> ReproductionPlan {
+        let libraries = Set(registry.all.map(\.file)).filter { $0 != "<built in>" }.sorted()
+        return ReproductionPlan(stages: stages, runs: runs, pluginLibraries: libraries, threads: threads)
+    }
+
+    /// Adds a run of `experiments` with `config` (validated), named `id`.
+    public mutating func add(_ config: ReproductionConfig, experiments: [ReproductionExperiment], id: String = "") throws {
+        try config.validate()
+        var run = RunPlanner(planner: self, config: config)
+        var seeds: [PlannedSeed] = []
+        var indices: [[Int]] = []
+        for seed in config.seeds {
+            seeds.append(try run.seed(seed, experiments: Set(experiments)))
+            indices.append(try run.subsetIndices(seed: seed))
+        }
+        self = run.planner
+        runs.append(PlannedRun(id: id, config: config, experiments: experiments, seeds: seeds, subsetIndices: indices))
+    }
+
+    /// Adds a stage (once per key) and returns its key.
+    mutating func stage(_ name: String, _ work: StageWork, data: DataRef, upstream: [String], plugins: [String],
+                        passes: Double) throws -> String {
+        let code = StageCode(brittle: CodeIdentity.brittle, plugins: try CodeIdentity.plugins(plugins, registry: registry))
+        let key = try PlannedStage.key(work: work, data: data, upstream: upstream, code: code)
+        if keys.insert(key).inserted {
+            stages.append(PlannedStage(key: key, name: name, work: work, data: data, upstream: upstream, code: code,
+                                       estimatedPasses: passes))
+        }
+        return key
+    }
+}
+
+/// The stages of one configuration.
+struct RunPlanner {
+    var planner: ReproductionPlanner
+    let config: ReproductionConfig
+    let data: DataRef
+    /// Architecture of each model stage (by key): evaluating it runs that plugin's code.
+    var architectures: [String: String] = [:]
+
+    init(planner: ReproductionPlanner, config: ReproductionConfig) {
+        self.planner = planner
+        self.config = config
+        data = DataRef(dataset: config.dataset, dataDir: config.dataDir, testLimit: config.testLimit,
+                       robustTestLimit: config.robustTestLimit)
+    }
+
+    /// The N training images the constructed sets of `seed` start from (D_sub is them).
+    func subsetIndices(seed: UInt64) throws -> [Int] {
+        SubsetDraw.indices(count: try planner.trainCount(data), size: config.setSize, seed: seed)
+    }
+
+    func training(epochs: Int, seed: UInt64) -> TrainingConfiguration {
+        var t = TrainingConfiguration()
+        t.epochs = epochs
+        t.batchSize = config.batchSize
+        t.learningRate = config.learningRate
+        t.momentum = config.momentum
+        t.weightDecay = config.weightDecay
+        t.seed = seed
+        return t
+    }
+
+    /// Images a training stage sees, for its cost estimate.
+    func images(_ d: TrainingData, limit: Int) -> Double {
+        switch d {
+        case .original(let l): return Double(min(l ?? limit, limit))
+        case .subset(let n, _): return Double(min(n, limit))
+        case .constructed: return Double(min(config.setSize, limit))
+        }
+    }
+
+    mutating func train(_ name: String, architecture: String, data d: TrainingData, epochs: Int, seed: UInt64,
+                        adversary: AttackSettings? = nil, upstream: [String] = []) throws -> String {
+        let work = TrainWork(architecture: architecture, training: training(epochs: epochs, seed: seed), data: d, adversary: adversary)
+        let steps = Double(adversary.flatMap { Int($0.parameters["steps"] ?? "") } ?? 0)
+        let passes = Double(epochs) * images(d, limit: 60000) * 3 * (1 + steps)
+        let key = try planner.stage(name, .train(work), data: data, upstream: upstream,
+                                    plugins: [architecture] + (adversary.map { [$0.attack] } ?? []), passes: passes)
+        architectures[key] = architecture
+        return key
+    }
+
+    mutating func standard(_ seed: UInt64) throws -> String {
+        try train("standard-\(config.architecture)-s\(seed)", architecture: config.architecture,
+                  data: .original(limit: config.standardTrainLimit), epochs: config.standardEpochs, seed: seed)
+    }
+
+    mutating func robust(_ seed: UInt64) throws -> String {
+        let attack = AttackSettings(attack: "pgd-l2", parameters: [
+            "epsilon": "\(config.robustEpsilon)", "steps": "\(config.robustSteps)", "step-size": "\(config.robustStepSize)",
+        ])
+        return try train("robust-\(config.architecture)-s\(seed)", architecture: config.architecture,
+                         data: .original(limit: config.robustTrainLimit), epochs: config.robustEpochs, seed: seed, adversary: attack)
+    }
+
+    mutating func construct(_ set: ConstructedSet, seed: UInt64) throws -> String {
+        let source = try set.usesRobustModel ? robust(seed) : standard(seed)
+        let recipe = set.recipe(config)
+        let steps = Double(recipe.parameters["iterations"].flatMap(Int.init) ?? recipe.parameters["steps"].flatMap(Int.init) ?? 1)
+        return try planner.stage("\(set.name)-s\(seed)", .construct(ConstructWork(set: set, recipe: recipe, setSize: config.setSize, seed: seed)),
+                                 data: data, upstream: [source],
+                                 plugins: [recipe.plugin, architectures[source]!] + (recipe.parameters["attack"].map { [$0] } ?? []),
+                                 passes: Double(config.setSize) * steps * 3)
+    }
+
+    mutating func model(on set: TrainingSet, seed: UInt64, architecture: String? = nil) throws -> String {
+        let arch = architecture ?? config.architecture
+        switch set {
+        case .constructed(let c):
+            let built = try construct(c, seed: seed)
+            return try train("train-\(c.name)-\(arch)-s\(seed)", architecture: arch, data: .constructed(c),
+                             epochs: config.setEpochs, seed: seed, upstream: [built])
+        case .subset:
+            return try train("train-d_sub-\(arch)-s\(seed)", architecture: arch, data: .subset(size: config.setSize, seed: seed),
+                             epochs: config.setEpochs, seed: seed)
+        }
+    }
+
+    mutating func evaluation(of model: String, name: String) throws -> String {
+        let work = EvaluateWork(epsilons: config.evalEpsilons, steps: config.evalSteps)
+        let robust = Double(min(config.robustTestLimit, config.testLimit ?? config.robustTestLimit))
+        return try planner.stage("eval-\(name)", .evaluate(work), data: data, upstream: [model],
+                                 plugins: [work.attack, architectures[model]!],
+                                 passes: Double(config.testLimit ?? 10000) + robust * Double(config.evalEpsilons.count * config.evalSteps) * 3)
+    }
+}
+
+extension RunPlanner {
+    func name(_ key: String) -> String { planner.stages.first { $0.key == key }?.name ?? key }
+
+    /// The stages of one seed: Figure 2's models and sets, Table 1's, Figure 3's transfer.
+    mutating func seed(_ seed: UInt64, experiments wanted: Set<ReproductionExperiment>) throws -> PlannedSeed {
+        var out = PlannedSeed(seed: seed)
+        var models: [(name: String, label: String, key: String)] = [("standard", ModelResult.label("standard"), try standard(seed))]
+        var sets: [TrainingSet] = []
+        if wanted.contains(.robustFeatures) {
+            models.append(("robust", ModelResult.label("robust"), try robust(seed)))
+            sets += [.constructed(.dR), .constructed(.dNR), .subset]
+        }
+        if wanted.contains(.nonRobustFeatures) {
+            sets += [.subset, .constructed(.dRand)]
+            if config.randAnyControl { sets.append(.constructed(.dRandAny)) }
+            if config.robustSourceControl { sets.append(.constructed(.dRandRobust)) }
+            sets += config.detEpsilons.map { .constructed(.dDet($0)) }
+        }
+        let relabelled: ConstructedSet = config.transferSet == "det" ? .dDet(config.detEpsilons[0]) : .dRand
+        if wanted.contains(.transfer) { sets.append(.constructed(relabelled)) }
+        var seen = Set<String>()
+        sets = sets.filter { seen.insert($0.name).inserted }
+        for set in sets {
+            models.append((set.name, set.label, try model(on: set, seed: seed)))
+        }
+        for case .constructed(let c) in sets {
+            out.sets.append(PlannedSet(name: c.name, label: c.label, construction: try construct(c, seed: seed)))
+        }
+        for m in models {
+            out.models.append(PlannedModel(name: m.name, label: m.label, train: m.key,
+                                           evaluation: try evaluation(of: m.key, name: name(m.key))))
+        }
+        if wanted.contains(.transfer) {
+            out.transfer = try transfer(seed: seed, relabelled: relabelled, models: models.map { ($0.name, $0.key) })
+        }
+        return out
+    }
+
+    /// Figure 3: examples crafted on the standard model, the architectures trained on the
+    /// relabelled set and on D, and the stage that measures them all.
+    mutating func transfer(seed: UInt64, relabelled: ConstructedSet, models: [(name: String, key: String)]) throws -> String {
+        let source = try standard(seed)
+        let examplesWork = TransferExamplesWork(epsilon: config.transferEpsilon, steps: config.transferSteps)
+        let robustImages = Double(min(config.robustTestLimit, config.testLimit ?? config.robustTestLimit))
+        let examples = try planner.stage("transfer-examples-s\(seed)", .transferExamples(examplesWork), data: data, upstream: [source],
+                                         plugins: ["pgd-l2", config.architecture], passes: robustImages * Double(config.transferSteps) * 3)
+        var upstream = [examples] + models.map(\.key)
+        for arch in config.transferArchitectures {
+            upstream.append(try model(on: .constructed(relabelled), seed: seed, architecture: arch))
+            upstream.append(try train("target-\(arch)-s\(seed)", architecture: arch, data: .original(limit: config.transferTrainLimit),
+                                      epochs: config.transferEpochs, seed: seed &+ 1000))
+        }
+        let work = TransferWork(seed: seed, relabelledSet: relabelled, epsilon: config.transferEpsilon, steps: config.transferSteps,
+                                models: models.map(\.name), architectures: config.transferArchitectures)
+        let archs = Set(upstream.dropFirst().compactMap { architectures[$0] }).sorted()
+        return try planner.stage("transfer-s\(seed)", .transfer(work), data: data, upstream: upstream, plugins: archs,
+                                 passes: robustImages * Double(upstream.count))
+    }
+}
