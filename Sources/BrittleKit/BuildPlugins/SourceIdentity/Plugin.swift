@@ -6,7 +6,8 @@
 //
 // What it generates depends on the target it is applied to:
 // - in the BrittleKit package (applied to BrittlePlugins): ONE identity of the whole kit, every
-//   Swift and C source file and header of every kit target, as `KitSourceIdentity.sha256`;
+//   Swift and C source file and header of every kit target (system libraries' shim headers too),
+//   as `KitSourceIdentity.sha256`;
 // - BrittleExperiments: `ExperimentsSourceIdentity.sha256`, of its sources EXCEPT files under any
 //   directory named Pipeline, Report or Sweep: that code plans, schedules and renders stages and
 //   never changes what a stage computes, so editing it must not invalidate cached stages (the
@@ -37,9 +38,12 @@ struct SourceIdentity: BuildToolPlugin {
         if context.package.displayName == "BrittleKit" {
             kind = "kit"
             base = context.package.directoryURL
-            files = context.package.targets.compactMap { $0 as? SourceModuleTarget }
-                .filter { $0.kind != .test }
-                .flatMap { sources(of: $0) }
+            files = context.package.targets.flatMap { target -> [URL] in
+                if let module = target as? SourceModuleTarget { return module.kind == .test ? [] : sources(of: module) }
+                // A system library's shim header says what the kit compiles against.
+                if target is SystemLibraryTarget { return headers(under: target.directoryURL) }
+                return []
+            }
         } else {
             kind = target.name == "BrittleExperiments" ? "experiments" : "library"
             base = target.directoryURL
@@ -60,14 +64,16 @@ struct SourceIdentity: BuildToolPlugin {
     /// the command line stable so the build system does not see a changed command). SwiftPM
     /// does not list a C target's headers as its source files, so they are found here.
     private func sources(of target: SourceModuleTarget) -> [URL] {
-        var files = Set(target.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url.path))
-        if target is ClangSourceModuleTarget,
-           let walk = FileManager.default.enumerator(atPath: target.directoryURL.path) {
-            for case let rel as String in walk where rel.hasSuffix(".h") {
-                files.insert(target.directoryURL.appendingPathComponent(rel).path)
-            }
-        }
-        return files.sorted().map { URL(fileURLWithPath: $0) }
+        var files = Set(target.sourceFiles.filter { $0.type == .source || $0.type == .header }.map(\.url))
+        if target is ClangSourceModuleTarget { files.formUnion(headers(under: target.directoryURL)) }
+        return files.sorted { $0.path < $1.path }
+    }
+
+    /// The C headers (`*.h`) anywhere under `directory`, sorted.
+    private func headers(under directory: URL) -> [URL] {
+        let walk = FileManager.default.enumerator(atPath: directory.path)
+        return (walk?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".h") }.sorted()
+            .map { directory.appendingPathComponent($0) }
     }
 }
 
