@@ -24,13 +24,7 @@ import PackagePlugin
 struct SourceIdentity: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
         guard let target = target as? SourceModuleTarget else { return [] }
-        // The script sits beside this file; #filePath is where the plugin was compiled from,
-        // so this works for the root package and for external packages that use the kit by path.
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("source-identity.sh")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            throw PluginError("SourceIdentity: \(script.path) is missing; the plugin needs the script beside its source")
-        }
+        let script = try locateScript(context.package)
 
         let kind: String
         let base: URL
@@ -58,6 +52,23 @@ struct SourceIdentity: BuildToolPlugin {
                 inputFiles: [script] + files,
                 outputFiles: [output]),
         ]
+    }
+
+    /// The script beside this file: where the plugin was compiled from (#filePath), else (a
+    /// checkout moved after the plugin was compiled) the kit among the package and its
+    /// dependencies, which works for the root package and for external packages alike.
+    private func locateScript(_ package: Package) throws -> URL {
+        let relative = "BuildPlugins/SourceIdentity/source-identity.sh"
+        var candidates = [URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("source-identity.sh")]
+        var queue = [package], seen = Set<String>()
+        while let next = queue.popLast() {
+            guard seen.insert(next.directoryURL.path).inserted else { continue }
+            candidates.append(next.directoryURL.appendingPathComponent(relative))
+            queue += next.dependencies.map(\.package)
+        }
+        if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) { return found }
+        throw PluginError("SourceIdentity: cannot find source-identity.sh (looked at \(candidates.map(\.path).joined(separator: ", "))); "
+            + "the script must stay beside the plugin in BrittleKit's \(relative)")
     }
 
     /// A target's Swift and C sources and headers, sorted (the script sorts again; this keeps
