@@ -152,13 +152,14 @@ public enum PluginLoader {
     /// The code identity of the loaded library `file` (`handle` from `dlopen`): "source:SHA256"
     /// when it exports the optional `brittle_library_source_identity` entry point (what the
     /// SourceIdentity build plugin generates), else "file:SHA256" of the file's bytes, which
-    /// changes with any rebuild that changes the binary. "file:unreadable" if it cannot be read.
+    /// changes with any rebuild that changes the binary. If the file cannot be read (it was just
+    /// loaded, so hardly ever), "file:unreadable-UUID": unique, so it never matches a cached key.
     public static func codeIdentity(ofLibrary file: String, handle: UnsafeMutableRawPointer) -> String {
         typealias IdentityFn = @convention(c) () -> UnsafePointer<CChar>
         if let symbol = dlsym(handle, PluginSymbols.sourceIdentity) {
             return "source:" + String(cString: unsafeBitCast(symbol, to: IdentityFn.self)())
         }
-        guard let hash = try? SHA256.hash(file: file).sha256 else { return "file:unreadable" }
+        guard let hash = try? SHA256.hash(file: file).sha256 else { return "file:unreadable-\(UUID().uuidString)" }
         return "file:" + hash
     }
 }
