@@ -26,23 +26,30 @@ let package = Package(
         .package(path: "Sources/BrittleKit"),
     ],
     targets: [
+        // SourceIdentity (a kit build plugin) gives each plugin library the optional entry point
+        // brittle_library_source_identity and BrittleExperiments its ExperimentsSourceIdentity:
+        // hashes of their sources that reproduction cache keys include.
         .target(
             name: "BrittleArchitectures",
             dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
-            path: "Plugins/Architectures"),
+            path: "Plugins/Architectures",
+            plugins: [.plugin(name: "SourceIdentity", package: "BrittleKit")]),
         .target(
             name: "BrittleAttacks",
             dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
-            path: "Plugins/Attacks"),
+            path: "Plugins/Attacks",
+            plugins: [.plugin(name: "SourceIdentity", package: "BrittleKit")]),
         .target(
             name: "BrittleTransforms",
             dependencies: [.product(name: "BrittleKit", package: "BrittleKit")],
-            path: "Plugins/Transforms"),
+            path: "Plugins/Transforms",
+            plugins: [.plugin(name: "SourceIdentity", package: "BrittleKit")]),
         // Training, evaluation and checkpoints: what the CLI runs, testable without the CLI.
         .target(
             name: "BrittleExperiments",
             dependencies: ["BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit")],
-            path: "Sources/BrittleExperiments"),
+            path: "Sources/BrittleExperiments",
+            plugins: [.plugin(name: "SourceIdentity", package: "BrittleKit")]),
         // Figures (PNG image grids and plots) through Debian's cairo; host side only.
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),

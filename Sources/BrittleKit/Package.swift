@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // BrittleKit: the one copy of the code that the `brittle` host and every plugin share
 // (GEMM core, tensors, layers, losses, optimizers, data and checkpoint IO).
 // It vends a single dynamic library so that host and plugins map it exactly once:
@@ -22,6 +22,8 @@ let package = Package(
     name: "BrittleKit",
     products: [
         .library(name: "BrittleKit", type: .dynamic, targets: ["BrittleGEMM", "BrittleGEMMAVX512", "BrittleNN", "BrittleIO", "BrittlePlugins", "BrittleConformance", "BrittleArchive", "BrittleDatasets"]),
+        // The source-identity build plugin, for the root package's targets and external plugins.
+        .plugin(name: "SourceIdentity", targets: ["SourceIdentity"]),
     ],
     targets: [
         .target(name: "CBrittleShims", cSettings: [.unsafeFlags(["-O2", "-mavx2", "-mfma"])]),
@@ -44,9 +46,16 @@ let package = Package(
         .target(name: "BrittleArchive", dependencies: ["BrittleIO", "CArchive", "CLibCrypto"]),
         // Dataset recipes, the CIFAR-10 and synthetic-features sets, dataset bundles.
         .target(name: "BrittleDatasets", dependencies: ["BrittleArchive", "BrittleIO", "BrittleNN"]),
-        .target(name: "BrittlePlugins", dependencies: ["BrittleNN", "BrittleIO"], swiftSettings: computeFlags),
+        // The registry and loader. SourceIdentity gives it KitSourceIdentity (the whole kit's
+        // code), and BrittleArchive's SHA-256 hashes plugin files that have no source identity.
+        .target(name: "BrittlePlugins", dependencies: ["BrittleNN", "BrittleIO", "BrittleArchive"],
+                swiftSettings: computeFlags, plugins: ["SourceIdentity"]),
         // Plugin conformance checks: part of the one library (no XCTest dependency), so plugin
         // authors' tests import it without linking a second copy of the kit.
+        // Code identities for cache keys: a hash of a target's sources (BuildPlugins/SourceIdentity).
+        // A shell script does the hashing, so the plugin needs no tool built and no dependency.
+        .plugin(name: "SourceIdentity", capability: .buildTool(), path: "BuildPlugins/SourceIdentity",
+                exclude: ["source-identity.sh"]),
         .target(name: "BrittleConformance", dependencies: ["BrittlePlugins", "BrittleIO", "BrittleNN"], swiftSettings: computeFlags),
     ],
     swiftLanguageModes: [.v5]

@@ -2,6 +2,7 @@
 // error, not a crash at first call), local scope, never unloaded (a Swift image keeps pointers
 // from the runtime into its conformance sections: dlclose crashed the next protocol lookup).
 // Every problem is a diagnostic; a broken plugin never takes the host or the others down.
+import BrittleArchive
 import Foundation
 
 /// One problem met while loading plugins.
@@ -134,9 +135,11 @@ public enum PluginLoader {
         }
         let before = registry.all.count
         registry.loadingFile = file
+        registry.loadingCodeIdentity = codeIdentity(ofLibrary: file, handle: handle)
         _ = registry.takeRegistrationFailures()
         let failed = unsafeBitCast(registerSymbol, to: RegisterFn.self)(Unmanaged.passUnretained(registry).toOpaque())
         registry.loadingFile = "<built in>"
+        registry.loadingCodeIdentity = nil
         for message in registry.takeRegistrationFailures() {
             diag(message.hasPrefix("duplicate plugin id") ? .duplicateID : .registrationFailed, message)
         }
@@ -144,5 +147,19 @@ public enum PluginLoader {
             diag(.registrationFailed, "\(failed) registration(s) failed")
         }
         if registry.all.count > before { report.loaded.append(file) }
+    }
+
+    /// The code identity of the loaded library `file` (`handle` from `dlopen`): "source:SHA256"
+    /// when it exports the optional `brittle_library_source_identity` entry point (what the
+    /// SourceIdentity build plugin generates), else "file:SHA256" of the file's bytes, which
+    /// changes with any rebuild that changes the binary. If the file cannot be read (it was just
+    /// loaded, so hardly ever), "file:unreadable-UUID": unique, so it never matches a cached key.
+    public static func codeIdentity(ofLibrary file: String, handle: UnsafeMutableRawPointer) -> String {
+        typealias IdentityFn = @convention(c) () -> UnsafePointer<CChar>
+        if let symbol = dlsym(handle, PluginSymbols.sourceIdentity) {
+            return "source:" + String(cString: unsafeBitCast(symbol, to: IdentityFn.self)())
+        }
+        guard let hash = try? SHA256.hash(file: file).sha256 else { return "file:unreadable-\(UUID().uuidString)" }
+        return "file:" + hash
     }
 }

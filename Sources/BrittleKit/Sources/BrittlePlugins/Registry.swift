@@ -11,6 +11,12 @@ public struct RegisteredPlugin {
     public let family: PluginFamily
     /// The library it was loaded from ("<built in>" when registered directly).
     public let file: String
+    /// The identity of the code that implements it, for cache keys: "source:SHA256" (the hash of
+    /// the library's sources, from its optional `brittle_library_source_identity` entry point),
+    /// "file:SHA256" (the hash of the library file, for a library built without the
+    /// SourceIdentity build plugin) or "built-in:SHA256" (registered in-process: the kit's
+    /// identity, `KitSourceIdentity.sha256`).
+    public let codeIdentity: String
 }
 
 /// A lookup or registration problem, with what to do about it.
@@ -32,6 +38,9 @@ public final class Registry: @unchecked Sendable {
     public var loadingFile = "<built in>"
     /// Where the loader looked, for "not found" messages.
     public var searchedDirectories: [String] = []
+    /// The code identity of the file being loaded (set by the loader with `loadingFile`); nil
+    /// for plugins registered directly, which get the kit's identity.
+    var loadingCodeIdentity: String?
 
     /// An empty registry (tests; the host and loaded plugins use `shared`).
     public init() {}
@@ -56,7 +65,8 @@ public final class Registry: @unchecked Sendable {
         if let existing = byID[id] {
             throw PluginError("duplicate plugin id '\(id)': registered by \(existing.file) and again by \(loadingFile); the second is ignored (plugin ids must be unique)")
         }
-        byID[id] = RegisteredPlugin(plugin: plugin, family: family, file: loadingFile)
+        byID[id] = RegisteredPlugin(plugin: plugin, family: family, file: loadingFile,
+                                    codeIdentity: loadingCodeIdentity ?? "built-in:" + KitSourceIdentity.sha256)
     }
 
     /// Records a registration that failed inside a plugin's entry point.
@@ -88,6 +98,13 @@ public final class Registry: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return byID[id]
+    }
+
+    /// The code identity of the plugin `id` (any family), or nil for an unknown id: see
+    /// `RegisteredPlugin.codeIdentity`. Cache keys include it, so that a change to a plugin's
+    /// code invalidates the results it computed.
+    public func codeIdentity(of id: String) -> String? {
+        entry(id)?.codeIdentity
     }
 
     /// Ids of one family.
