@@ -128,7 +128,6 @@ public struct ReproductionPlan: Codable, Sendable {
 
     static var encoder: JSONEncoder {
         let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
         return e
     }
@@ -142,7 +141,6 @@ public struct ReproductionPlan: Codable, Sendable {
             throw ReproductionError("\(path): no such plan. Run `brittle reproduce ... --out DIR` (or --plan-only) to write DIR/plan.json")
         }
         let d = JSONDecoder()
-        d.keyDecodingStrategy = .convertFromSnakeCase
         do { return try d.decode(ReproductionPlan.self, from: data) } catch {
             throw ReproductionError("\(path) is not a plan.json of this Brittle (\(error)); plan again with `brittle reproduce ... --plan-only`")
         }
