@@ -10,6 +10,7 @@ pkgs=(
   libopenblas-dev                         # GEMM benchmark reference only (loaded at run time)
   binutils util-linux zstd libarchive-tools  # readelf/nm/objdump, flock, interop checks
   python3-numpy                           # interop tests read bundles with numpy
+  slurmctld slurmd slurm-client munge     # single-node Slurm cluster for the slurm executor's tests (scripts/slurm-local.sh)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# A real single-node Slurm cluster for SlurmClusterTests; one this run started is stopped
+# however the suite ends (a cluster that already ran is left running for its other users).
+if ! sinfo -h >/dev/null 2>&1; then
+  bash scripts/slurm-local.sh start
+  trap 'bash scripts/slurm-local.sh stop' EXIT
+fi
 swift build
 bash scripts/check-docs.sh   # every public symbol of BrittlePlugins and BrittleConformance documented (~10 s)
 swift test
