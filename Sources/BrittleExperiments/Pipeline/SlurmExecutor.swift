@@ -47,19 +47,14 @@ public struct SlurmExecutor {
                 continue
             }
             let logPattern = (directory.logDirectory as NSString).appendingPathComponent("\(stage.directoryName)-%j.log")
-            var request = SlurmJobRequest(name: "brittle-\(stage.name)",
-                                          command: [currentExecutable()] + StageCommand.arguments(planFile: directory.planFile, stage: stage,
-                                                                                                  threads: plan.threads),
-                                          workingDirectory: directory.path, logPath: logPattern)
-            request.dependencies = upstreamJobs
-            request.cpusPerTask = plan.threads
-            request.partition = settings.partition
-            request.account = settings.account
-            request.timeLimit = settings.timeLimit
-            request.extraArguments = ["--kill-on-invalid-dep=yes"] + settings.extraArguments
-            request.signalBeforeEnd = (signal: "USR1", seconds: settings.warningSeconds)
-            request.requeue = true
-            request.environment = ["BRITTLE_STAGE_LOG": logPattern]
+            let request = SlurmJobRequest(
+                name: "brittle-\(stage.name)",
+                command: [currentExecutable()] + StageCommand.arguments(planFile: directory.planFile, stage: stage, threads: plan.threads),
+                workingDirectory: directory.path, logPath: logPattern, dependencies: upstreamJobs, cpusPerTask: plan.threads,
+                partition: settings.partition, account: settings.account, timeLimit: settings.timeLimit,
+                extraArguments: settings.extraArguments,
+                signalBeforeEnd: (signal: "USR1", seconds: settings.warningSeconds), requeue: true,
+                environment: ["BRITTLE_STAGE_LOG": logPattern])
             let id = try slurm.submit(request)
             let logFile = logPattern.replacingOccurrences(of: "%j", with: id)
             jobs[stage.key] = SubmittedJob(jobID: id, stage: stage.name, log: logFile, submitted: Date())
