@@ -129,11 +129,22 @@ public enum SweepReport {
             return LinePlot.Series(g.name.isEmpty ? "mean over seeds" : g.name, x: sorted.map(x), y: stats.map { $0?.mean ?? .nan }, errorBars: bars)
         }
         let n = t.seeds.count
+        let xs = series.flatMap { $0.points.map(\.x) }
+        let ys = series.flatMap { $0.points.map(\.y) + $0.errorBars.flatMap { [$0.low, $0.high] } }
         var plot = LinePlot(
-            title: f.label, xAxis: PlotAxis(first.key),
-            yAxis: PlotAxis(f.unit == "%" ? "mean over \(n) seed\(n == 1 ? "" : "s") (%), bars: min–max" : "mean over \(n) seed\(n == 1 ? "" : "s"), bars: min–max"),
+            title: f.label, xAxis: PlotAxis(first.key, range: padded(numeric ? xs : [-0.5, Double(first.values.count) - 0.5])),
+            yAxis: PlotAxis("mean over \(n) seed\(n == 1 ? "" : "s")\(f.unit == "%" ? " (%)" : ""), bars: min–max", range: padded(ys)),
             series: series, legend: groups.count > 1 ? .automatic : .hidden, width: 820, height: 520)
         if !numeric { plot.categories = first.values.map(\.value) }
         return plot
+    }
+
+    /// The finite values' range grown by 6% of its span at each end, so points and bars at the
+    /// extremes stand clear of the frame (nil: no finite value; the axis then fits itself).
+    static func padded(_ values: [Double]) -> ClosedRange<Double>? {
+        let v = values.filter(\.isFinite)
+        guard let lo = v.min(), let hi = v.max() else { return nil }
+        let pad = hi > lo ? 0.06 * (hi - lo) : max(1, abs(lo) * 0.1)
+        return (lo - pad)...(hi + pad)
     }
 }
