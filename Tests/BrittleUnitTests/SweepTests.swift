@@ -2,6 +2,7 @@
 // order and size, a point's configuration, the table's statistics against hand-computed values
 // (the t interval at n = 3), sweep.json, sweep.md's rows, and the figures' error bars (drawn
 // where the seed spread puts them). Synthetic ReproductionResults: nothing is trained.
+// BRITTLE_FIGURE_SAMPLES=DIR keeps the sample sweep outputs in DIR/sweep*.
 @testable import BrittleExperiments
 @testable import BrittleFigures
 import BrittleTestSupport
@@ -218,12 +219,14 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(plot.series[0].errorBars[0], ErrorBar(x: 100, low: 50, high: 100))
 
         let scratch = try TemporaryDirectory("sweep")
-        let files = try SweepReport.write(table, to: scratch.path, command: "sweep all")
+        // BRITTLE_FIGURE_SAMPLES=DIR keeps sweep.md and the figures in DIR/sweep for a person to look at.
+        let out = ProcessInfo.processInfo.environment["BRITTLE_FIGURE_SAMPLES"].map { $0 + "/sweep" } ?? scratch.path
+        let files = try SweepReport.write(table, to: out, command: "sweep all")
         XCTAssertEqual(files.count, table.figures.count)
         for name in ["sweep.json", "sweep.md", "figures/clean-d_r.png", "figures/set-d_rand-targeted-success.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: scratch.path + "/" + name), name)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + name), name)
         }
-        let written = try DecodedPNG(contentsOf: scratch.path + "/figures/clean-d_r.png")
+        let written = try DecodedPNG(contentsOf: out + "/figures/clean-d_r.png")
         let colour = FigureColor.palette(0).pixel
         XCTAssertGreaterThan(written.count(of: colour), 300, "not blank: the series, its markers and bars")
 
@@ -268,8 +271,9 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(plot.series[1].points, [PlotPoint(0, 15.625), PlotPoint(1, 53.125)])
         XCTAssertEqual(plot.series[1].errorBars, [ErrorBar(x: 0, low: 12.5, high: 18.75), ErrorBar(x: 1, low: 50, high: 56.25)])
         let scratch = try TemporaryDirectory("sweep-cat")
-        try SweepReport.write(table, to: scratch.path, command: "sweep")
-        let png = try DecodedPNG(contentsOf: scratch.path + "/figures/clean-d_r.png")
+        let out = ProcessInfo.processInfo.environment["BRITTLE_FIGURE_SAMPLES"].map { $0 + "/sweep-categorical" } ?? scratch.path
+        try SweepReport.write(table, to: out, command: "sweep")
+        let png = try DecodedPNG(contentsOf: out + "/figures/clean-d_r.png")
         for i in 0..<3 { XCTAssertGreaterThan(png.count(of: FigureColor.palette(i).pixel), 50, "line \(i)") }
     }
 }
