@@ -41,7 +41,7 @@ public enum SweepReport {
     // MARK: Markdown
 
     /// sweep.md. `figureFiles` maps figure ids to their relative image paths.
-    static func markdown(_ t: SweepTable, command: String, figureFiles: [String: String] = [:]) -> String {
+    public static func markdown(_ t: SweepTable, command: String, figureFiles: [String: String] = [:]) -> String {
         let keys = t.grid.keys
         let seedList = t.seeds.map(String.init).joined(separator: ", ")
         var md = "# Sweep of `\(t.experiment)` over \(keys.map { "`\($0)`" }.joined(separator: " × "))\n\n"

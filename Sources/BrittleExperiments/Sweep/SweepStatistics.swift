@@ -9,13 +9,17 @@ public struct SweepStatistics: Codable, Equatable, Sendable {
     public var values: [Double]
     /// How many (finite) values.
     public var n: Int
+    /// Mean of the values.
     public var mean: Double
+    /// Smallest value.
     public var min: Double
+    /// Largest value.
     public var max: Double
     /// Sample standard deviation (n - 1 in the denominator); nil when n < 2.
     public var standardDeviation: Double?
-    /// mean ± t(0.975, n-1) · s / sqrt(n); nil when n < 3.
+    /// Lower end of mean ± t(0.975, n-1) · s / sqrt(n); nil when n < 3.
     public var ci95Lower: Double?
+    /// Upper end of the same interval; nil when n < 3.
     public var ci95Upper: Double?
 
     /// Summarises `values`, dropping non-finite ones (a figure a seed did not measure); nil if

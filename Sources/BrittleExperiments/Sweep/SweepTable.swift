@@ -6,9 +6,13 @@ import Foundation
 
 /// One finished reproduction of a sweep: a grid point at one seed.
 public struct SweepRun: Sendable {
+    /// The grid point.
     public var point: SweepPoint
+    /// Its seed (the configuration's only seed).
     public var seed: UInt64
+    /// What the reproduction measured.
     public var results: ReproductionResults
+    /// A finished run.
     public init(point: SweepPoint, seed: UInt64, results: ReproductionResults) {
         self.point = point
         self.seed = seed
@@ -21,11 +25,13 @@ public struct SweepRun: Sendable {
 public struct SweepExecution: Codable, Equatable, Sendable {
     /// "local", "processes", "slurm".
     public var executor: String
-    /// Distinct stages of the graph, and how many of them were already cached.
+    /// Distinct stages of the graph.
     public var stages: Int?
+    /// How many of them were already cached.
     public var cachedStages: Int?
     /// Wall-clock seconds of the whole sweep.
     public var seconds: Double?
+    /// How a sweep ran.
     public init(executor: String, stages: Int? = nil, cachedStages: Int? = nil, seconds: Double? = nil) {
         self.executor = executor
         self.stages = stages
@@ -49,24 +55,33 @@ public struct SweepFigure: Codable, Sendable {
 
 /// How many seeds of each point a claim of the issue holds for.
 public struct SweepClaim: Codable, Sendable {
+    /// The claim's id in ReproductionClaims ("d_rand", "robust-vs-non-robust", ...).
     public var id: String
+    /// Its statement (from the first run that checked it).
     public var statement: String
-    /// Indexed like `SweepTable.points`: seeds where it holds, seeds where it was checked
-    /// (holds is true or false; "reported" claims count as not checked), seeds run.
+    /// Indexed like `SweepTable.points`: seeds where it holds.
     public var holds: [Int]
+    /// Seeds where it was checked (holds true or false; "reported" claims are not checked).
     public var checked: [Int]
+    /// Seeds run at the point.
     public var seeds: [Int]
 }
 
 /// The table of a sweep, written as sweep.json.
 public struct SweepTable: Codable, Sendable {
-    /// The grid: its keys in order and every point.
+    /// The grid: its keys in order and their values.
     public var grid: SweepGrid
+    /// Every point of the grid, in grid order.
     public var points: [SweepPoint]
+    /// The seeds every point ran with (`--seeds`).
     public var seeds: [UInt64]
+    /// The experiment swept (`brittle sweep EXPERIMENT`).
     public var experiment: String
+    /// The headline figures, in report order.
     public var figures: [SweepFigure]
+    /// The issue's claims with their seed counts.
     public var claims: [SweepClaim]
+    /// How the grid ran, if the runner said.
     public var execution: SweepExecution?
     /// The headline epsilon of each point (robust figures are at it; it may be swept).
     public var headlineEpsilons: [Double]
