@@ -1,6 +1,7 @@
 // Line plots: series of (x, y) points joined by lines with a marker at each point, on axes with
 // 1-2-5 ticks, labels, a title, a legend and optional horizontal reference lines ("chance").
 // Used for robust accuracy against epsilon. Non-finite points are skipped and break the line.
+// Optional per series: error bars (ErrorBars.swift); per plot: a categorical x axis.
 import Foundation
 
 /// A horizontal line across a plot at a fixed y, labelled above one end (e.g. "chance").
@@ -43,21 +44,23 @@ public struct LinePlot: Sendable {
         public var showsMarkers: Bool
         /// Dash pattern of the joining line.
         public var lineStyle: LineStyle
+        /// Vertical bars drawn in the series' colour under its markers (e.g. the spread over seeds).
+        public var errorBars: [ErrorBar]
 
         /// A series from parallel x and y arrays (the shorter one sets the length).
         public init(
             _ name: String, x: [Double], y: [Double], color: FigureColor? = nil, marker: MarkerShape? = nil,
-            showsMarkers: Bool = true, lineStyle: LineStyle = .solid
+            showsMarkers: Bool = true, lineStyle: LineStyle = .solid, errorBars: [ErrorBar] = []
         ) {
             self.init(
                 name, points: zip(x, y).map { PlotPoint($0, $1) }, color: color, marker: marker,
-                showsMarkers: showsMarkers, lineStyle: lineStyle)
+                showsMarkers: showsMarkers, lineStyle: lineStyle, errorBars: errorBars)
         }
 
         /// A series from points.
         public init(
             _ name: String, points: [PlotPoint], color: FigureColor? = nil, marker: MarkerShape? = nil,
-            showsMarkers: Bool = true, lineStyle: LineStyle = .solid
+            showsMarkers: Bool = true, lineStyle: LineStyle = .solid, errorBars: [ErrorBar] = []
         ) {
             self.name = name
             self.points = points
@@ -65,6 +68,7 @@ public struct LinePlot: Sendable {
             self.marker = marker
             self.showsMarkers = showsMarkers
             self.lineStyle = lineStyle
+            self.errorBars = errorBars
         }
     }
 
@@ -80,6 +84,9 @@ public struct LinePlot: Sendable {
     public var referenceLines: [ReferenceLine]
     /// Where the legend goes.
     public var legend: LegendPosition
+    /// Names of a categorical x axis: x = i is drawn at the centre of slot i, under
+    /// `categories[i]` (`xAxis` gives only the label). `nil`: a numeric x axis.
+    public var categories: [String]? = nil
     /// Image size in pixels.
     public var width: Int
     /// Image height in pixels.
@@ -112,8 +119,9 @@ public struct LinePlot: Sendable {
     func render() throws -> Canvas {
         let canvas = try Canvas(width: width, height: height, figure: "LinePlot")
         let finite = series.flatMap { $0.points.filter(\.isFinite) }
-        let xs = finite.map(\.x)
-        let ys = finite.map(\.y) + referenceLines.map(\.y).filter(\.isFinite)
+        let bars = series.flatMap { $0.errorBars.filter(\.isFinite) }
+        let xs = finite.map(\.x) + bars.map(\.x)
+        let ys = finite.map(\.y) + bars.flatMap { [$0.low, $0.high] } + referenceLines.map(\.y).filter(\.isFinite)
         let legendBox = Legend(
             entries: series.indices.map {
                 LegendEntry(
@@ -124,7 +132,8 @@ public struct LinePlot: Sendable {
             canvas: canvas, legend: legendBox, position: legend,
             makeFrame: {
                 PlotFrame(
-                    canvas: canvas, title: title, x: .numeric(xAxis, data: xs), y: yAxis, yData: ys,
+                    canvas: canvas, title: title,
+                    x: categories.map { .categories($0, label: xAxis.label) } ?? .numeric(xAxis, data: xs), y: yAxis, yData: ys,
                     outsideLegendWidth: $0)
             },
             obstacles: { f in obstacles(in: f) })
@@ -154,13 +163,18 @@ public struct LinePlot: Sendable {
             for i in series.indices {
                 for run in runs(series[i].points) {
                     canvas.polyline(
-                        run.map { (frame.px($0.x), frame.py($0.y)) }, color: color(i), lineWidth: 2,
+                        run.map { (px(frame, $0.x), frame.py($0.y)) }, color: color(i), lineWidth: 2,
                         style: series[i].lineStyle)
+                }
+            }
+            for i in series.indices {
+                for b in series[i].errorBars where b.isFinite {
+                    canvas.errorBar(x: px(frame, b.x), top: frame.py(b.high), bottom: frame.py(b.low), color: color(i))
                 }
             }
             for i in series.indices where series[i].showsMarkers {
                 for p in series[i].points where p.isFinite {
-                    canvas.marker(marker(i), x: frame.px(p.x), y: frame.py(p.y), size: 9, color: color(i))
+                    canvas.marker(marker(i), x: px(frame, p.x), y: frame.py(p.y), size: 9, color: color(i))
                 }
             }
         }
@@ -168,6 +182,9 @@ public struct LinePlot: Sendable {
         frame.drawLegend(legendBox, at: position)
         return canvas
     }
+
+    /// Pixel x of data x `v`: on a categorical axis, the centre of slot `v`.
+    func px(_ f: PlotFrame, _ v: Double) -> Double { categories == nil ? f.px(v) : f.px(v + 0.5) }
 
     /// Maximal runs of consecutive finite points.
     func runs(_ points: [PlotPoint]) -> [[PlotPoint]] {
@@ -186,7 +203,7 @@ public struct LinePlot: Sendable {
             for run in runs(s.points) {
                 var prev: (Double, Double)? = nil
                 for p in run {
-                    let q = (f.px(p.x), f.py(p.y))
+                    let q = (px(f, p.x), f.py(p.y))
                     if let a = prev {
                         let n = max(1, Int((hypot(q.0 - a.0, q.1 - a.1) / 4).rounded(.up)))
                         for k in 1..<n {
@@ -197,6 +214,12 @@ public struct LinePlot: Sendable {
                     pts.append(q)
                     prev = q
                 }
+            }
+        }
+        for s in series {
+            for b in s.errorBars where b.isFinite {
+                let x = px(f, b.x), top = f.py(b.high), bottom = f.py(b.low)
+                pts += stride(from: top, through: bottom, by: 4).map { (x, $0) } + [(x, bottom)]
             }
         }
         for r in referenceLines where includingReferences && r.y.isFinite {

@@ -193,6 +193,47 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(try listing(), ["empty.png", "nan.png"])
     }
 
+    func testErrorBarsAreDrawnAtTheirDataPositions() throws {
+        // Fixed ranges, so data maps onto the measured frame: x 0...4, y 0...100.
+        func plot(_ bars: [ErrorBar], categories: [String]? = nil) -> LinePlot {
+            var p = LinePlot(
+                xAxis: PlotAxis("x", range: 0...4), yAxis: PlotAxis("y", range: 0...100),
+                series: [.init("s", x: [1, 3], y: [50, 50], errorBars: bars)], legend: .hidden, width: 480, height: 360)
+            p.categories = categories
+            return p
+        }
+        let bars = [ErrorBar(x: 1, low: 20, high: 80), ErrorBar(x: 3, low: 60, high: 35)]
+        XCTAssertEqual(bars[1].low, 35, "ends given in either order")
+        try plot(bars).write(to: path("bars.png"))
+        try plot([]).write(to: path("nobars.png"))
+        let with = try DecodedPNG(contentsOf: path("bars.png"))
+        let without = try DecodedPNG(contentsOf: path("nobars.png"))
+        let frame = try XCTUnwrap(with.plotFrame(), "the axes box is found")
+        let colour = FigureColor.palette(0).pixel
+        for bar in bars {
+            let x = Int((Double(frame.x) + bar.x / 4 * Double(frame.width)).rounded(.down))
+            let top = Int((Double(frame.y) + (1 - bar.high / 100) * Double(frame.height)).rounded(.down))
+            let bottom = Int((Double(frame.y) + (1 - bar.low / 100) * Double(frame.height)).rounded(.down))
+            let box = try XCTUnwrap(
+                with.boundingBox(where: { px, py, p in abs(px - x) < 30 && p == colour && without[px, py] != colour }),
+                "pixels of the bar at x = \(bar.x)")
+            XCTAssertEqual(Double(box.minX), Double(x - 4), accuracy: 1, "left end of the caps")
+            XCTAssertEqual(Double(box.maxX), Double(x + 4), accuracy: 1, "right end of the caps")
+            XCTAssertEqual(Double(box.minY), Double(top), accuracy: 1, "upper cap at \(bar.high)")
+            XCTAssertEqual(Double(box.maxY), Double(bottom), accuracy: 1, "lower cap at \(bar.low)")
+            // The stem is solid between the caps, away from the marker.
+            let inside = top + (bottom - top) / 6
+            XCTAssertEqual(with[x, inside], colour, "stem of the bar at x = \(bar.x)")
+            XCTAssertNotEqual(without[x, inside], colour, "nothing of the series there without bars")
+        }
+        // A categorical axis puts x = i at the centre of slot i.
+        try plot([ErrorBar(x: 0, low: 10, high: 90)], categories: ["a", "b"]).write(to: path("cat.png"))
+        let cat = try DecodedPNG(contentsOf: path("cat.png"))
+        let f = try XCTUnwrap(cat.plotFrame())
+        let cx = Int((Double(f.x) + 0.25 * Double(f.width)).rounded(.down))
+        XCTAssertEqual(cat[cx, f.y + f.height / 4], colour, "stem at the centre of the first of two slots")
+    }
+
     func testScatterPlotWithLabelsGroupsAndFit() throws {
         var plot = ScatterPlot(
             title: "Transfer", xAxis: PlotAxis("accuracy on the original test set (%)"),
@@ -394,5 +435,35 @@ final class FigureTests: XCTestCase {
             let share = Double(inked) / Double(((png.width + 1) / 2) * ((png.height + 1) / 2))
             XCTAssertGreaterThan(share, 0.02, "\(name): \(String(format: "%.3f", share)) of the pixels are not background")
         }
+    }
+}
+
+extension DecodedPNG {
+    /// The plot area of a line or scatter plot: the box whose left and right edges are the two
+    /// columns with the most axes-grey (0x444444) pixels, from the longest grey run of the right
+    /// edge. nil if no such box.
+    func plotFrame() -> (x: Int, y: Int, width: Int, height: Int)? {
+        let grey = RGBPixel(gray: 0x44)
+        var counts = [Int](repeating: 0, count: width)
+        for y in 0..<height { for x in 0..<width where self[x, y] == grey { counts[x] += 1 } }
+        let edges = counts.indices.filter { counts[$0] > height / 3 }
+        guard let left = edges.min(), let right = edges.max(), right > left else { return nil }
+        var best = (start: 0, length: 0), run = (start: 0, length: 0)
+        for y in 0..<height {
+            if self[right, y] == grey { run = run.length == 0 ? (y, 1) : (run.start, run.length + 1) } else { run = (0, 0) }
+            if run.length > best.length { best = run }
+        }
+        return (left, best.start, right - left + 1, best.length)
+    }
+
+    /// The bounding box of the pixels for which `test(x, y, pixel)` holds.
+    func boundingBox(where test: (Int, Int, RGBPixel) -> Bool) -> (minX: Int, minY: Int, maxX: Int, maxY: Int)? {
+        var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)? = nil
+        for y in 0..<height {
+            for x in 0..<width where test(x, y, self[x, y]) {
+                box = box.map { (min($0.minX, x), min($0.minY, y), max($0.maxX, x), max($0.maxY, y)) } ?? (x, y, x, y)
+            }
+        }
+        return box
     }
 }
