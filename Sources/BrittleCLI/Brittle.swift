@@ -25,7 +25,7 @@ struct Brittle: ParsableCommand {
             (apt-get install -y dataset-fashion-mnist). Threads: --threads or BRITTLE_THREADS.
             """,
         version: brittleVersion,
-        subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self, Reproduce.self, StageCommandGroup.self])
+        subcommands: [Train.self, Evaluate.self, AttackCommand.self, Plugins.self, DatasetsCommand.self, BundleCommand.self, Reproduce.self, SweepCommand.self, StageCommandGroup.self])
 
     /// Temporary files never outlive a run: a signal removes this run's, and the start sweeps
     /// what a killed run (kill -9, a crash) left in the temporary directory. Every refusal of

@@ -101,11 +101,7 @@ struct ReproduceRun: ParsableCommand {
 
     /// The preset, then the config file, then each --set, validated.
     func resolvedConfig() throws -> ReproductionConfig {
-        var c = try ReproductionConfig.preset(preset)
-        if let config { try c.merge(try ReproductionConfig.overrides(fromFile: config), source: "--config \(config)") }
-        for s in settings { try c.set(s) }
-        try c.validate()
-        return c
+        try ReproductionConfig.resolve(preset: preset, configFile: config, settings: settings)
     }
 
     func run() throws {

@@ -37,7 +37,7 @@ struct ReproduceReport: ParsableCommand {
         let directory = try RunDirectory.existing(out)
         let plan = try directory.readPlan()
         guard plan.runs.count == 1 else {
-            throw ValidationError("\(out) holds a sweep of \(plan.runs.count) runs: render it with `brittle sweep --report \(out)`")
+            throw ValidationError("\(out) holds a sweep of \(plan.runs.count) runs: render it with `brittle sweep report \(out)`")
         }
         let results = try ReproductionResults.assemble(plan.runs[0], plan: plan, cache: directory.cache)
         let complete = results.missingStages?.isEmpty ?? true

@@ -146,6 +146,16 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         return c
     }
 
+    /// A preset, then a JSON config file's overrides, then each `key=value`, validated: what
+    /// `brittle reproduce` and `brittle sweep` start from.
+    public static func resolve(preset: String, configFile: String?, settings: [String]) throws -> ReproductionConfig {
+        var c = try ReproductionConfig.preset(preset)
+        if let configFile { try c.merge(try ReproductionConfig.overrides(fromFile: configFile), source: "--config \(configFile)") }
+        for s in settings { try c.set(s) }
+        try c.validate()
+        return c
+    }
+
     /// The configuration as a JSON object with snake_case keys; unset optional keys are null
     /// (so a config.json restores them).
     public func jsonObject() throws -> [String: Any] {
