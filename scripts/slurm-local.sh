@@ -25,7 +25,7 @@ need_root() {
     die "the Slurm daemons must run as root (slurmd starts jobs as their users)" \
       "run it as root: sudo bash scripts/slurm-local.sh $1"
   fi
-  for tool in slurmctld slurmd munged sinfo squeue scancel; do
+  for tool in slurmctld slurmd munged munge sinfo squeue scontrol scancel; do
     command -v "$tool" >/dev/null || die "$tool is not installed" \
       "bash scripts/install-deps.sh (Debian packages slurmctld slurmd slurm-client munge)"
   done
