@@ -25,7 +25,7 @@ need_root() {
     die "the Slurm daemons must run as root (slurmd starts jobs as their users)" \
       "run it as root: sudo bash scripts/slurm-local.sh $1"
   fi
-  for tool in slurmctld slurmd munged sinfo squeue scancel; do
+  for tool in slurmctld slurmd munged munge sinfo squeue scontrol scancel; do
     command -v "$tool" >/dev/null || die "$tool is not installed" \
       "bash scripts/install-deps.sh (Debian packages slurmctld slurmd slurm-client munge)"
   done
@@ -34,7 +34,9 @@ need_root() {
 # The pid in file $1 if that process is alive, else nothing.
 live_pid() { local p; p="$(cat "$1" 2>/dev/null || true)"; [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"; true; }
 
-cluster_answers() { timeout 10 sinfo -h -o %T >/dev/null 2>&1; }
+# scontrol ping answers at once (sinfo retries ~10 s when no controller listens); without a
+# config every Slurm tool retries for a minute, so that is checked first.
+cluster_answers() { [ -e "$CONF" ] && timeout 10 scontrol ping 2>/dev/null | grep -q ' is UP'; }
 
 start_munge() {
   if timeout 5 munge -n </dev/null 2>/dev/null | timeout 5 unmunge >/dev/null 2>&1; then return; fi
@@ -60,7 +62,8 @@ start_munge() {
     die "munge does not answer on $MUNGE_SOCKET" "read /var/log/munge/munged.log and $DIR/log/munged.start.log"
 }
 
-write_config() {
+# Refuses (or, asked to, backs up) a slurm.conf this script did not write, before anything starts.
+claim_config() {
   if [ -e "$CONF" ] && ! head -n 1 "$CONF" | grep -qF "$MARK"; then
     if [ "${BRITTLE_SLURM_REPLACE_CONFIG:-}" = 1 ]; then
       local backup; backup="$CONF.before-brittle.$(date +%Y%m%d%H%M%S)"
@@ -70,11 +73,19 @@ write_config() {
         "move it away, or rerun with BRITTLE_SLURM_REPLACE_CONFIG=1 to back it up and replace it"
     fi
   fi
-  local cpus mem
+}
+
+write_config() {
+  local cpus mem hw topology=""
   cpus="$(nproc)"
-  # slurmd measures memory itself and drains a node that claims more, so ask it; meminfo otherwise.
-  mem="$(slurmd -C 2>/dev/null | sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p')"
+  # slurmd measures the node itself and drains one that claims more, so ask it (meminfo
+  # otherwise); its socket/core layout too when it counts the CPUs nproc counts.
+  hw="$(slurmd -C 2>/dev/null | head -n 1)"
+  mem="$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$hw")"
   [ -n "$mem" ] || mem="$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
+  if [ "$(sed -n 's/.* CPUs=\([0-9]*\).*/\1/p' <<<"$hw")" = "$cpus" ]; then
+    topology=" $(grep -o 'Boards=[0-9]* SocketsPerBoard=[0-9]* CoresPerSocket=[0-9]* ThreadsPerCore=[0-9]*' <<<"$hw" || true)"
+  fi
   mkdir -p /etc/slurm
   cat >"$CONF.tmp" <<EOF
 $MARK on $(date -u +%FT%TZ); rewritten on every start.
@@ -118,7 +129,7 @@ InactiveLimit=0
 Waittime=0
 SlurmctldTimeout=30
 SlurmdTimeout=30
-NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$cpus${topology% } RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 EOF
   mv "$CONF.tmp" "$CONF"
@@ -133,6 +144,7 @@ start() {
     die "a Slurm controller answers that this script did not start (pid file $DIR/run/slurmctld.pid)" \
       "stop that cluster first, or set BRITTLE_SLURM_DIR to the directory it was started with"
   fi
+  claim_config
   mkdir -p "$DIR"/{state,spool,run,log}
   start_munge
   write_config
@@ -142,6 +154,8 @@ start() {
     if [ -n "$p" ]; then kill "$p"; for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; fi
   done
   slurmctld || die "slurmctld did not start" "read $DIR/log/slurmctld.log"
+  # slurmd registers once at start and retries only after a while: let the controller answer first.
+  for _ in $(seq 50); do cluster_answers && break; sleep 0.2; done
   slurmd -N "$NODE" || die "slurmd did not start" "read $DIR/log/slurmd.log"
   local deadline=$((SECONDS + START_TIMEOUT)) state=""
   while ((SECONDS < deadline)); do

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 # A real single-node Slurm cluster for SlurmClusterTests; one this run started is stopped
 # however the suite ends (a cluster that already ran is left running for its other users).
-if ! sinfo -h >/dev/null 2>&1; then
+if ! { [ -e /etc/slurm/slurm.conf ] && scontrol ping 2>/dev/null | grep -q ' is UP'; }; then
   bash scripts/slurm-local.sh start
   trap 'bash scripts/slurm-local.sh stop' EXIT
 fi

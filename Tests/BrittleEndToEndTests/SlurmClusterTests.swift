@@ -18,10 +18,20 @@ final class SlurmClusterTests: XCTestCase {
         scratch = nil
     }
 
-    /// The client, if a cluster answers (sinfo lists a node); else the missing-prerequisite error.
+    /// Whether a cluster answers, asked once per run: sinfo retries for up to a minute when the
+    /// controller is down or the config missing, which must not cost each test that minute.
+    private static let clusterAnswers: Bool = {
+        let config = ProcessInfo.processInfo.environment["SLURM_CONF"] ?? "/etc/slurm/slurm.conf"
+        guard FileManager.default.fileExists(atPath: config), let sinfo = ProcessRunner.which("sinfo"),
+              let probe = try? ProcessRunner.start(sinfo, ["-h", "-o", "%T"], timeout: 20),
+              let answer = try? probe.finish(reportingTimeout: false)
+        else { return false }
+        return answer.status == 0 && !answer.stdout.isEmpty
+    }()
+
+    /// The client, if a cluster answers; else the missing-prerequisite error (skip, or fail in CI).
     private func cluster() throws -> Slurm {
-        let answer = ProcessRunner.which("sinfo").flatMap { try? ProcessRunner.run($0, ["-h", "-o", "%T"], timeout: 30) }
-        guard let answer, answer.status == 0, !answer.stdout.isEmpty else {
+        guard Self.clusterAnswers else {
             throw missingPrerequisite("a running Slurm cluster: bash scripts/slurm-local.sh start")
         }
         return try Slurm()
@@ -148,22 +158,35 @@ final class SlurmClusterTests: XCTestCase {
         XCTAssertEqual(log("signal", id), "started\ngot USR1\n")
     }
 
-    /// In this process, no cluster needed: SIGUSR1 sets the flag instead of killing the process.
+    /// In this process, no cluster needed: SIGUSR1 sets the flag instead of killing the process,
+    /// whichever thread the kernel delivers it to (sent 20 times, each must land).
     func testPreemptionSignalSetsTheFlagInsteadOfKilling() throws {
         PreemptionSignal.install()
         PreemptionSignal.install()  // idempotent
+        for round in 0..<20 {
+            PreemptionSignal.reset()
+            XCTAssertFalse(PreemptionSignal.isRequested)
+            let sent = Date()
+            // Busy threads, so the signal may land on any of them.
+            DispatchQueue.global().async { var x = 0; for i in 0..<2_000_000 { x &+= i }; _ = x }
+            kill(getpid(), SIGUSR1)
+            let deadline = Date().addingTimeInterval(2)
+            while !PreemptionSignal.isRequested, Date() < deadline { Thread.sleep(forTimeInterval: 0.001) }
+            XCTAssertTrue(PreemptionSignal.isRequested, "round \(round): the signal was lost")
+            let at = try XCTUnwrap(PreemptionSignal.requestedAt)
+            XCTAssertEqual(at.timeIntervalSince(sent), 0, accuracy: 2, "round \(round)")
+        }
         PreemptionSignal.reset()
         XCTAssertFalse(PreemptionSignal.isRequested)
-        let sent = Date()
-        kill(getpid(), SIGUSR1)
-        let deadline = Date().addingTimeInterval(5)
-        while !PreemptionSignal.isRequested, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        XCTAssertTrue(PreemptionSignal.isRequested)
-        let at = try XCTUnwrap(PreemptionSignal.requestedAt)
-        XCTAssertGreaterThanOrEqual(at.timeIntervalSince(sent), -0.01)
-        PreemptionSignal.reset()
-        XCTAssertFalse(PreemptionSignal.isRequested)
-        if ProcessInfo.processInfo.environment["SLURM_JOB_ID"] == nil, (try? Slurm()) != nil {
+        XCTAssertNil(PreemptionSignal.requestedAt)
+    }
+
+    /// No cluster needed: the errors a user meets name the fix.
+    func testMissingToolsAndRequeueOutsideAJobNameTheFix() throws {
+        XCTAssertThrowsError(try Slurm(binDirectory: scratch.path)) {
+            XCTAssertTrue("\($0)".contains("sbatch is not installed") && "\($0)".contains("scripts/install-deps.sh"), "\($0)")
+        }
+        if ProcessInfo.processInfo.environment["SLURM_JOB_ID"] == nil {
             XCTAssertThrowsError(try Slurm.requeueCurrentJob()) { XCTAssertTrue("\($0)".contains("SLURM_JOB_ID"), "\($0)") }
         }
     }

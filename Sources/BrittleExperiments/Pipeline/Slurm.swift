@@ -10,7 +10,8 @@ public struct Slurm: Sendable {
     public let binDirectory: String
 
     /// The tools in `binDirectory`, or else the first directory on PATH (then /usr/bin) that
-    /// holds sbatch. Throws, naming the install step, when sbatch or a sibling is missing.
+    /// holds sbatch. Throws, naming the install step, when sbatch or a sibling is missing, and
+    /// naming the local cluster's start when there is no slurm.conf (SLURM_CONF or Debian's).
     public init(binDirectory: String? = nil) throws {
         let tools = ["sbatch", "squeue", "scontrol", "scancel"]
         let candidates: [String]
@@ -29,6 +30,14 @@ public struct Slurm: Sendable {
         if let missing = tools.first(where: { !FileManager.default.isExecutableFile(atPath: found + "/" + $0) }) {
             throw SlurmError(problem: "\(found) has sbatch but not \(missing)",
                              fix: "Install the whole Slurm client: apt-get install slurm-client")
+        }
+        // Without a configuration every tool retries for a minute before it fails; say so now.
+        let environment = ProcessInfo.processInfo.environment
+        let configs = environment["SLURM_CONF"].map { [$0] } ?? ["/etc/slurm/slurm.conf", "/run/slurm/conf/slurm.conf"]
+        guard configs.contains(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw SlurmError(
+                problem: "no Slurm configuration (\(configs.joined(separator: " or ")) is missing), so no cluster to talk to",
+                fix: "Start the local cluster (sudo bash scripts/slurm-local.sh start) or set SLURM_CONF to the cluster's slurm.conf")
         }
         self.binDirectory = found
     }

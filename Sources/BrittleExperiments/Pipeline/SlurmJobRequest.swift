@@ -62,6 +62,7 @@ public struct SlurmJobRequest: Sendable, Equatable {
         self.environment = environment
     }
 
+    /// Field by field (written out because the `signalBeforeEnd` tuple is not Equatable).
     public static func == (a: SlurmJobRequest, b: SlurmJobRequest) -> Bool {
         a.name == b.name && a.command == b.command && a.workingDirectory == b.workingDirectory
             && a.logPath == b.logPath && a.dependencies == b.dependencies && a.cpusPerTask == b.cpusPerTask
