@@ -72,10 +72,18 @@ final class StageCacheTests: XCTestCase {
         try cache.run("first", key: done) { dir in try "ok".write(toFile: dir + "/a", atomically: true, encoding: .utf8) }
         // What a run killed inside the second stage leaves behind:
         let killed = try StageCache.key(stage: "second", configuration: ["n": 2])
-        let partial = cache.directory(stage: "second", key: killed) + ".partial-99999"
+        let partial = cache.directory(stage: "second", key: killed) + ".partial-\(StageCache.host)-99999"
         try FileManager.default.createDirectory(atPath: partial, withIntermediateDirectories: true)
+        // A live process's stage (another executor's child) and another node's are not touched.
+        let live = cache.directory(stage: "third", key: killed) + ".partial-\(StageCache.host)-\(getpid())"
+        let elsewhere = cache.directory(stage: "fourth", key: killed) + ".partial-other-node-99999"
+        for dir in [live, elsewhere] { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
         let reopened = try StageCache(root: root)
         XCTAssertFalse(FileManager.default.fileExists(atPath: partial), "the partial output of a killed run survived")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live), "a running process's partial stage was removed")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: elsewhere), "another node's partial stage was removed")
+        XCTAssertEqual(reopened.writers(stage: "third", key: killed).map(\.pid), [getpid()])
+        for dir in [live, elsewhere] { try FileManager.default.removeItem(atPath: dir) }
         XCTAssertTrue(reopened.isFinished(stage: "first", key: done))
         var order: [String] = []
         try reopened.run("first", key: done) { _ in order.append("first") }

@@ -15,11 +15,17 @@ public struct ReproductionPlanner {
     /// Training-set size of each dataset, for D_sub's indices (read once, from the data).
     let trainCount: (DataRef) throws -> Int
 
+    /// The code a stage using these plugins runs (Brittle's own and each plugin's identity).
+    let code: ([String]) throws -> StageCode
+
     /// A planner looking plugins up in `registry`; `trainCount` gives the training-set size of a
-    /// dataset (D_sub's indices are drawn from it).
-    public init(registry: Registry, trainCount: @escaping (DataRef) throws -> Int) {
+    /// dataset (D_sub's indices are drawn from it); `code` the identity of the code a stage
+    /// using some plugins runs (default: this build's, `CodeIdentity`).
+    public init(registry: Registry, trainCount: @escaping (DataRef) throws -> Int,
+                code: (([String]) throws -> StageCode)? = nil) {
         self.registry = registry
         self.trainCount = trainCount
+        self.code = code ?? { ids in StageCode(brittle: CodeIdentity.brittle, plugins: try CodeIdentity.plugins(ids, registry: registry)) }
     }
 
     /// The plan so far.
@@ -45,7 +51,7 @@ public struct ReproductionPlanner {
     /// Adds a stage (once per key) and returns its key.
     mutating func stage(_ name: String, _ work: StageWork, data: DataRef, upstream: [String], plugins: [String],
                         passes: Double) throws -> String {
-        let code = StageCode(brittle: CodeIdentity.brittle, plugins: try CodeIdentity.plugins(plugins, registry: registry))
+        let code = try self.code(plugins)
         let key = try PlannedStage.key(work: work, data: data, upstream: upstream, code: code)
         if keys.insert(key).inserted {
             stages.append(PlannedStage(key: key, name: name, work: work, data: data, upstream: upstream, code: code,

@@ -22,6 +22,11 @@ public enum ReproductionExperiment: String, CaseIterable, Codable, Sendable {
 public struct StageCode: Codable, Equatable, Sendable {
     public var brittle: String
     public var plugins: [String: String]
+
+    public init(brittle: String, plugins: [String: String]) {
+        self.brittle = brittle
+        self.plugins = plugins
+    }
 }
 
 /// One node of the graph.
