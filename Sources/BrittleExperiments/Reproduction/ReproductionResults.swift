@@ -1,7 +1,7 @@
-// What a reproduction run measured (results.json), and the claims of the issue checked against
-// it. Plain Codable records: the pipeline fills them (Reproduction.swift), the report renders
-// them (ReproductionReport.swift), `--from-bundle` re-measures and compares them. No measuring
-// or rendering code here.
+// What a reproduction run measured (results.json) and the records its stages write
+// (training.json, construction.json). Plain Codable records: stages write them (StageRunner),
+// ResultsAssembly collects them, the report renders them (Report/), `--from-bundle` re-measures
+// and compares them. No measuring or rendering code here.
 import Foundation
 
 /// Time of one stage.

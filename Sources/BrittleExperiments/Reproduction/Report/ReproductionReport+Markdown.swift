@@ -30,6 +30,10 @@ extension ReproductionReport {
         let all = r.timings.map(\.seconds).filter(\.isFinite).reduce(0, +)
         md += " (stages computed now: \(formatDuration(computed)); all stages when first computed: \(formatDuration(all))).\n\n"
         md += "Command: `brittle \(command)`\n\n"
+        if let missing = r.missingStages, !missing.isEmpty {
+            md += "**Partial run:** \(missing.count) stage(s) had not finished when this report was written (\(missing.prefix(8).joined(separator: ", "))\(missing.count > 8 ? ", ..." : "")); "
+            md += "figures that need them are missing below. `brittle reproduce status OUT` shows why; run the same command again to finish.\n\n"
+        }
         if c.preset == "smoke" {
             md += "**Smoke preset:** every stage with tiny budgets, to check that the pipeline runs end to end. Its figures mean nothing; run `--preset quick` for results.\n\n"
         }
