@@ -47,7 +47,7 @@ final class StagePlanTests: XCTestCase {
         }
         XCTAssertEqual(p.stages.count, 31)
         let kinds = Dictionary(grouping: p.stages, by: \.work.kind).mapValues(\.count)
-        XCTAssertEqual(kinds, ["train": 15, "construct": 6, "evaluate": 9, "transfer-examples": 1, "transfer": 1])
+        XCTAssertEqual(kinds, ["train": 14, "construct": 6, "evaluate": 9, "transfer-examples": 1, "transfer": 1])
         // plan.json round-trips.
         let data = try p.encoded()
         let file = NSTemporaryDirectory() + "plan-\(getpid()).json"
