@@ -1,7 +1,7 @@
 // The stage graph through the real binary, without a cluster: `--plan-only` (keys, edges, a
 // changed setting re-keying exactly its dependents), the processes executor against the local
-// one (same figures, byte-identical models), a stage that fails for real (a damaged constructed
-// set) blocking only its dependents, `reproduce status` and `report` on the partial run, the
+// one (same figures, byte-identical models), a stage that fails for real (a truncated model
+// file) blocking only its dependents, `reproduce status` and `report` on the partial run, the
 // rerun after the fix, and a sweep computing shared stages once. Slurm: SlurmExecutorTests.
 import BrittleExperiments
 import BrittleTestSupport
@@ -77,7 +77,7 @@ final class ExecutorCLITests: CLITestCase {
 
     /// processes (--jobs 2 --threads 2: one thread per stage) against local --threads 1: the
     /// same figures and byte-identical models. Then a stage that fails for real (the cached
-    /// D_R's dataset file damaged, the set's models retrained with a new setting): exit 1 naming
+    /// robust model's file truncated, D_R rebuilt from it with a new setting): exit 1 naming
     /// the stage and its log, only its dependents blocked, `status` and `report` on the partial
     /// run, and the rerun after the fix computes only what was missing.
     func testProcessesMatchLocalAndAFailedStageBlocksOnlyItsDependents() throws {
@@ -100,22 +100,26 @@ final class ExecutorCLITests: CLITestCase {
         XCTAssertEqual(Set(pm.keys), Set(lm.keys))
         for (name, bytes) in lm { XCTAssertTrue(pm[name] == bytes, "\(name): model.safetensors differs") }
 
-        // A damaged constructed set in the cache; the models on it are retrained (set_epochs=1).
-        let dR = try XCTUnwrap(plan.stages.first { $0.name == "d_r-s0" })
-        let setFile = "\(procs)/stages/\(dR.directoryName)/dataset.tar.zst"
-        XCTAssertTrue(exists(setFile))
-        try Data("not a dataset".utf8).write(to: URL(fileURLWithPath: setFile))
-        let changedArgs = base + ["--executor", "processes", "--jobs", "2", "--threads", "2", "--out", procs, "--set", "set_epochs=1"]
+        // The cached robust model's file truncated (a copy cut short); the sets built from the
+        // models are rebuilt with a new setting, so D_R's construction reads the damaged file.
+        let robust = try XCTUnwrap(plan.stages.first { $0.name == "robust-cnn-small-s0" })
+        let modelFile = "\(procs)/stages/\(robust.directoryName)/\(Checkpoint.fileName)"
+        let whole = try Data(contentsOf: URL(fileURLWithPath: modelFile))
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: modelFile))
+        let changedArgs = base + ["--executor", "processes", "--jobs", "2", "--threads", "2", "--out", procs, "--set", "inversion_iterations=5"]
         let failing = try brittle(changedArgs, timeout: 300)
         let changed = try readPlan(procs)
-        let bad = try XCTUnwrap(changed.stages.first { $0.name == "train-d_r-cnn-small-s0" })
+        let bad = try XCTUnwrap(changed.stages.first { $0.name == "d_r-s0" })
         let badLog = "\(procs)/logs/\(bad.directoryName).log"
         XCTAssertEqual(failing.status, 1, failing.transcript)
-        XCTAssertTrue(failing.stderr.contains("1 stage(s) failed") && failing.stderr.contains(bad.name) && failing.stderr.contains(badLog),
+        XCTAssertTrue(failing.stderr.contains("1 stage(s) failed, blocking 2") && failing.stderr.contains("  \(bad.name): exit status 1, log \(badLog)"),
                       failing.transcript)
+        XCTAssertTrue(try String(contentsOfFile: badLog, encoding: .utf8).contains(Checkpoint.fileName), "the log does not name the damaged file")
         let dependents = changed.dependents(of: bad.key)
-        XCTAssertEqual(Set(stageLines(failing, "[blocked]")), Set(dependents.compactMap { changed.stage($0)?.name }))
-        XCTAssertEqual(dependents.compactMap { changed.stage($0)?.name }, ["eval-train-d_r-cnn-small-s0"])
+        let blockedNames = Set(dependents.compactMap { changed.stage($0)?.name })
+        XCTAssertEqual(blockedNames, ["train-d_r-cnn-small-s0", "eval-train-d_r-cnn-small-s0"])
+        XCTAssertEqual(Set(stageLines(failing, "[blocked]")), blockedNames, failing.stderr)
+        XCTAssertEqual(stageLines(failing, "[FAILED]"), [bad.name], failing.stderr)
         for s in changed.stages where s.key != bad.key && !dependents.contains(s.key) {
             XCTAssertTrue(isFinished(procs, s), "\(s.name) did not finish although it does not read the failed stage")
         }
@@ -125,26 +129,29 @@ final class ExecutorCLITests: CLITestCase {
         assertSuccess(status)
         let lines = status.stdout.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains { $0.hasPrefix("failed") && $0.contains(bad.name) && $0.contains(badLog) }, status.stdout)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("blocked") && $0.contains("eval-train-d_r-cnn-small-s0") && $0.contains(bad.name) },
-                      status.stdout)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("done") }.count, changed.stages.count - 2, status.stdout)
+        for name in blockedNames { XCTAssertTrue(lines.contains { $0.hasPrefix("blocked") && $0.contains(name) }, status.stdout) }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("done") }.count, changed.stages.count - 3, status.stdout)
 
         // The partial run's report, re-rendered: the missing stages listed, no bundle.
         for f in ["report.md", "results.json"] { try? FileManager.default.removeItem(atPath: procs + "/" + f) }
         let report = try brittle(["reproduce", "report", procs])
         assertSuccess(report)
-        XCTAssertTrue(report.stdout.contains("partial: 2 stages not finished"), report.transcript)
+        XCTAssertTrue(report.stdout.contains("partial: 3 stages not finished"), report.transcript)
         XCTAssertTrue(exists(procs + "/report.md"))
         XCTAssertFalse(exists(procs + "/experiment.tar.zst"), "a partial run was bundled")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: procs + "/results.json"))) as! [String: Any]
-        XCTAssertEqual(Set(json["missing_stages"] as? [String] ?? []), [bad.name, "eval-train-d_r-cnn-small-s0"])
-        XCTAssertFalse(try ReproductionReport.readResults(procs + "/results.json").models.contains { $0.name == "d_r" })
+        XCTAssertEqual(Set(json["missing_stages"] as? [String] ?? []), blockedNames.union([bad.name]))
+        let partial = try ReproductionReport.readResults(procs + "/results.json")
+        XCTAssertFalse(partial.models.contains { $0.name == "d_r" } || partial.sets.contains { $0.name == "d_r" })
+        XCTAssertTrue(partial.models.contains { $0.name == "d_nr" })
 
-        // The fix: the damaged stage's directory removed. The rerun computes only what was missing.
-        try FileManager.default.removeItem(atPath: "\(procs)/stages/\(dR.directoryName)")
+        // The fix: the damaged model's stage directory removed. The rerun computes only it and
+        // what was missing (the robust model's evaluation stays cached).
+        try FileManager.default.removeItem(atPath: "\(procs)/stages/\(robust.directoryName)")
         let fixed = try brittle(changedArgs, timeout: 300)
         assertSuccess(fixed)
-        XCTAssertEqual(Set(stageLines(fixed, "[stage]")), ["d_r-s0", bad.name, "eval-train-d_r-cnn-small-s0"], fixed.stderr)
+        XCTAssertEqual(Set(stageLines(fixed, "[stage]")), blockedNames.union([bad.name, robust.name]), fixed.stderr)
+        XCTAssertTrue(models(procs, plan: changed)[robust.name] == lm[robust.name], "the recomputed robust model differs")
         XCTAssertFalse(exists("\(procs)/stages/\(bad.directoryName).failed.json"), "the failure marker outlived the fix")
         XCTAssertNil(try ReproductionReport.readResults(procs + "/results.json").missingStages?.first)
     }
