@@ -211,7 +211,7 @@ final class SlurmExecutorTests: CLITestCase {
             last = s.stdout
             XCTAssertFalse(s.stdout.split(separator: "\n").contains { $0.hasPrefix("failed") || $0.hasPrefix("blocked") }, s.stdout)
             usleep(500_000)
-            return s.stdout.contains("\(plan.stages.count) stages: done \(plan.stages.count)")
+            return s.stdout.contains("\(plan.stages.count) stages: \(plan.stages.count) done")
         }
         XCTAssertTrue(done, "not done:\n\(last)")
         let robustLog = try String(contentsOfFile: jobs[robust.key]!.log, encoding: .utf8)
