@@ -131,8 +131,13 @@ struct ReproduceRun: ParsableCommand {
             guard execution.reportNow(outcome) else { return execution.printSubmitted(outcome, out: outputDirectory) }
             let results = try session.results(plan.runs[0], plan: plan, outcome: outcome, seconds: Date().timeIntervalSince(start))
             let command = CommandLine.arguments.dropFirst().joined(separator: " ")
-            try ReproductionReport.write(results, outputDirectory: session.directory.path, registry: registry, command: command,
-                                         bundle: !noBundle && outcome.complete)
+            do {
+                try ReproductionReport.write(results, outputDirectory: session.directory.path, registry: registry, command: command,
+                                             bundle: !noBundle && outcome.complete)
+            } catch where !outcome.failed.isEmpty {
+                // The failed stages are the news (and may be why the report cannot render).
+                note("could not write the partial report: \(error)")
+            }
             guard outcome.failed.isEmpty else { throw StagesFailed(outcome: outcome, out: outputDirectory) }
             printClaims(results)
         } catch let error as StagesFailed {

@@ -81,6 +81,8 @@ public struct ProcessesExecutor {
         p.standardOutput = handle
         p.standardError = handle
         p.standardInput = FileHandle.nullDevice
+        // A failing child records its log in its failure marker (what `status` shows later).
+        p.environment = ProcessInfo.processInfo.environment.merging(["BRITTLE_STAGE_LOG": logFile]) { $1 }
         try p.run()
         try? handle.close()
         return p

@@ -35,7 +35,9 @@ extension ReproductionResults {
                                         images: record.images, reported: record.reported, stage: s.name))
             }
             for m in seed.models {
-                guard let t = finished(m.train), let e = finished(m.evaluation) else { continue }
+                // Both looked up, so a missing evaluation is listed even when its training is missing too.
+                let t = finished(m.train), e = finished(m.evaluation)
+                guard let t, let e else { continue }
                 let training = try read(TrainingRecord.self, t, "training.json")
                 r.models.append(ModelResult(name: m.name, label: m.label, seed: seed.seed, architecture: training.architecture,
                                             trainImages: training.trainImages, epochs: training.epochs.count,

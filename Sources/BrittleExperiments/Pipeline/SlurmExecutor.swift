@@ -85,10 +85,14 @@ public struct SlurmExecutor {
         var reported = Set<String>()
         let jobs = directory.jobs()
         log("waiting for \(pending.count) jobs (`brittle reproduce status \(directory.path)` shows them from another shell)")
+        var failedKeys = Set<String>()
         while !pending.isEmpty {
             let states = try slurm.states(of: Array(pending.values))
-            for (key, id) in pending {
-                guard let stage = plan.stage(key) else { continue }
+            // Upstream first: a dependent that Slurm cancelled because a stage it reads failed
+            // is blocked, not failed (its job never ran).
+            for stage in plan.stages {
+                guard let id = pending[stage.key] else { continue }
+                let key = stage.key
                 let state = states[id] ?? .gone
                 if state.isActive { continue }
                 pending[key] = nil
@@ -96,6 +100,8 @@ public struct SlurmExecutor {
                     log("[done] \(stage.name) (job \(id))")
                     continue
                 }
+                if GraphWalk(plan: plan, cache: cache).blocked(by: failedKeys).contains(key) { continue }
+                failedKeys.insert(key)
                 let logFile = jobs[key]?.log
                 if cache.failure(stage) == nil {
                     cache.recordFailure(stage, message: "Slurm job \(id) ended \(state) without finishing the stage", exitStatus: state.exitCode,
@@ -109,7 +115,6 @@ public struct SlurmExecutor {
             }
             if !pending.isEmpty { usleep(UInt32(settings.pollSeconds * 1_000_000)) }
         }
-        let failedKeys = Set(outcome.failed.map(\.key))
         outcome.blocked = plan.stages.filter { GraphWalk(plan: plan, cache: cache).blocked(by: failedKeys).contains($0.key) }.map(\.name)
         for name in outcome.blocked { log("[blocked] \(name): a stage it reads failed") }
     }

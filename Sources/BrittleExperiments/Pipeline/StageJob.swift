@@ -24,7 +24,10 @@ public enum StageJob {
         do {
             try StageRunner(cache: directory.cache, registry: registry, log: log).run(stage, in: plan)
         } catch {
-            directory.cache.recordFailure(stage, message: "\(error)", exitStatus: 1, log: ProcessInfo.processInfo.environment["BRITTLE_STAGE_LOG"])
+            // The log path as sbatch was given it: its %j is this job's id.
+            let env = ProcessInfo.processInfo.environment
+            let logFile = env["BRITTLE_STAGE_LOG"].map { $0.replacingOccurrences(of: "%j", with: env["SLURM_JOB_ID"] ?? "%j") }
+            directory.cache.recordFailure(stage, message: "\(error)", exitStatus: 1, log: logFile)
             throw error
         }
         log("[done] \(stage.name) in \(formatDuration(Date().timeIntervalSince(start)))")
