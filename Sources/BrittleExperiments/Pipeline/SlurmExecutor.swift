@@ -28,23 +28,19 @@ public struct SlurmExecutor {
         var jobs = directory.jobs()
         let live = try liveJobs(jobs, slurm: slurm)
         var outcome = ExecutionOutcome()
-        var failed = Set<String>()
         for stage in plan.stages {
             if cache.isFinished(stage) { continue }
-            // A previous failure is retried, as the local executor would.
             if let job = live[stage.key] {
                 outcome.submitted[stage.key] = job
                 log("[queued] \(stage.name): job \(job) from an earlier invocation")
                 continue
             }
+            // A previous failure is retried, as the local executor would.
             cache.clearFailure(stage)
+            // Stages come upstream first, so every unfinished upstream stage has a job by now.
             let upstreamJobs = stage.upstream.compactMap { k -> String? in
                 guard let s = plan.stage(k), !cache.isFinished(s) else { return nil }
                 return outcome.submitted[k]
-            }
-            guard upstreamJobs.count == stage.upstream.filter({ k in plan.stage(k).map { !cache.isFinished($0) } ?? true }).count else {
-                failed.insert(stage.key)
-                continue
             }
             let logPattern = (directory.logDirectory as NSString).appendingPathComponent("\(stage.directoryName)-%j.log")
             let request = SlurmJobRequest(
