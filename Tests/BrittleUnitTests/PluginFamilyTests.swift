@@ -13,7 +13,7 @@ final class PluginFamilyTests: XCTestCase {
     // MARK: Handshake
 
     func testHandshakeRefusesAVersion3PluginNamingBothVersionsAndTheFix() throws {
-        XCTAssertEqual(HostABI.apiVersion, 4)
+        XCTAssertEqual(HostABI.apiVersion, 5)
         guard let cc = ["/usr/bin/cc", "/usr/bin/gcc", "/usr/bin/clang"].first(where: FileManager.default.isExecutableFile) else {
             throw missingPrerequisite("a C compiler (cc) builds the stand-in v3 plugin")
         }

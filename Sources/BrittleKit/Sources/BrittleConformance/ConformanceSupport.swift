@@ -49,7 +49,7 @@ func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {
 
 /// A linear classifier f(x) = W x + b on flattened inputs, built from kit layers: the closed
 /// forms of one FGSM / L2 step are known for it.
-func linearModel(inputShape: [Int], classes: Int, seed: UInt64) -> Classifier {
+public func linearModel(inputShape: [Int], classes: Int, seed: UInt64) -> Classifier {
     var rng = SeededGenerator(seed: seed)
     let d = inputShape.reduce(1, *)
     return Classifier(features: Sequential([Flatten()]), head: Sequential([Linear(d, classes, rng: &rng)]),
@@ -57,7 +57,7 @@ func linearModel(inputShape: [Int], classes: Int, seed: UInt64) -> Classifier {
 }
 
 /// A small conv + BN + ReLU classifier (has batch-norm state an attack must not touch).
-func smallConvModel(inputShape: [Int], classes: Int, seed: UInt64) -> Classifier {
+public func smallConvModel(inputShape: [Int], classes: Int, seed: UInt64) -> Classifier {
     var rng = SeededGenerator(seed: seed)
     let (C, H, W) = (inputShape[0], inputShape[1], inputShape[2])
     let features = Sequential([
@@ -97,7 +97,7 @@ func probesAtGradientScales(_ m: Classifier, _ pool: Tensor) -> [(index: Int, no
 }
 
 /// Uniform random images in [lo, hi].
-func randomImages(_ n: Int, _ shape: [Int], lo: Float = 0, hi: Float = 1, seed: UInt64) -> Tensor {
+public func randomImages(_ n: Int, _ shape: [Int], lo: Float = 0, hi: Float = 1, seed: UInt64) -> Tensor {
     var rng = SeededGenerator(seed: seed)
     var t = Tensor(shape: [n] + shape)
     for i in 0..<t.count { t.scalars[i] = lo + (hi - lo) * rng.nextUniform() }
@@ -105,7 +105,7 @@ func randomImages(_ n: Int, _ shape: [Int], lo: Float = 0, hi: Float = 1, seed: 
 }
 
 /// Per-example norms of (a - b).
-func perExampleNorms(_ a: Tensor, _ b: Tensor, _ norm: Norm) -> [Float] {
+public func perExampleNorms(_ a: Tensor, _ b: Tensor, _ norm: Norm) -> [Float] {
     let d = a.itemSize
     return (0..<a.batchSize).map { i in
         var m: Float = 0

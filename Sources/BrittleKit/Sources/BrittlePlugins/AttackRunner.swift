@@ -4,8 +4,9 @@
 // cannot over-report success (Documentation/attack-properties.md: the host guards the contract).
 import BrittleNN
 
-/// A Classifier seen through the attack interface: objective and input gradient only.
-/// The host builds one per attack run; plugin authors meet it in tests and conformance checks.
+/// A Classifier seen through the attack interface: objectives, with or without the input
+/// gradient. The host builds one per attack run; plugin authors meet it in tests and
+/// conformance checks.
 public final class ClassifierOracle: AttackOracle {
     /// The model behind the oracle (the caller sets evaluation mode, as `runAttack` does).
     public let model: Classifier
@@ -13,17 +14,39 @@ public final class ClassifierOracle: AttackOracle {
     public init(_ model: Classifier) { self.model = model }
     public var classCount: Int { model.classCount }
 
-    public func objective(_ x: Tensor, goal: AttackGoal) -> (values: [Float], logits: Tensor, gradient: Tensor) {
+    public func objective(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor, gradient: Tensor) {
         let logits = model.logits(x)
-        switch goal {
-        case .untargeted(let y):
-            let (losses, dz) = CrossEntropy.evaluate(logits: logits, labels: y.classes, reduction: .sum)
-            return (losses, logits, model.backward(logitGradient: dz, parameterGradients: false))
-        case .targeted(let t):
-            // Ascend on -CE(target): the target's loss goes DOWN.
-            let (losses, dz) = CrossEntropy.evaluate(logits: logits, labels: t.classes, reduction: .sum)
-            return (losses.map { -$0 }, logits, model.backward(logitGradient: dz * -1, parameterGradients: false))
-        }
+        let (values, dz) = loss.evaluate(logits: logits, goal: goal)
+        return (values, logits, model.backward(logitGradient: dz, parameterGradients: false))
+    }
+
+    public func scores(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor) {
+        let logits = model.logits(x)
+        return (loss.evaluate(logits: logits, goal: goal).values, logits)
+    }
+}
+
+/// The oracle a score-based attack gets: forward passes only. Asking it for a gradient stops
+/// the process naming the plugin, since a plugin that declares `.scores` access and uses
+/// gradients would make the ensemble's black-box check meaningless.
+public final class ScoreOnlyOracle: AttackOracle {
+    /// The oracle whose scores this one passes on.
+    public let base: AttackOracle
+    /// The attack's name, for the message.
+    public let attack: String
+    /// A score-only view of `base` for `attack` (its name, for the message).
+    public init(_ base: AttackOracle, attack: String) {
+        self.base = base
+        self.attack = attack
+    }
+    public var classCount: Int { base.classCount }
+
+    public func objective(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor, gradient: Tensor) {
+        preconditionFailure("attack \(attack) declares score-only access (Attack.access == .scores) but asked for an input gradient; use AttackOracle.scores, or declare .gradients")
+    }
+
+    public func scores(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor) {
+        base.scores(x, goal: goal, loss: loss)
     }
 }
 
@@ -37,12 +60,14 @@ public struct AttackedBatch {
 
 /// Runs `attack` on `x` against `model` and returns the host-projected, host-scored result.
 /// `exampleSeeds[i]` seeds example i (derive them from a run seed and the example's dataset index).
+/// A score-based attack (`access == .scores`) gets forward passes only (ScoreOnlyOracle).
 public func runAttack(_ attack: any Attack, on model: Classifier, inputs x: Tensor, goal: AttackGoal,
                       exampleSeeds: [UInt64]) -> AttackedBatch {
     let saved = model.mode
     model.mode = .evaluation
     defer { model.mode = saved }
-    let proposed = attack.perturb(x, goal: goal, oracle: ClassifierOracle(model), exampleSeeds: exampleSeeds)
+    let oracle: AttackOracle = attack.access == .scores ? ScoreOnlyOracle(ClassifierOracle(model), attack: "\(type(of: attack))") : ClassifierOracle(model)
+    let proposed = attack.perturb(x, goal: goal, oracle: oracle, exampleSeeds: exampleSeeds)
     precondition(proposed.shape == x.shape, "attack returned shape \(proposed.shape) for inputs \(x.shape)")
     let projected = attack.threatModel.project(proposed, around: x)
     return AttackedBatch(inputs: projected, predictions: model.predict(projected))

@@ -144,16 +144,36 @@ public struct ThreatModel: Sendable, Equatable, Codable {
     }
 }
 
-/// The model as an attack sees it: only an objective to increase and its input gradient.
-/// Attacks never see parameters, modes or batch-norm statistics; the host runs the model in
-/// evaluation mode behind this interface.
+/// The model as an attack sees it: per-example objectives to increase, with or without their
+/// input gradient. Attacks never see parameters, modes or batch-norm statistics; the host runs
+/// the model in evaluation mode behind this interface and computes every loss itself
+/// (AttackLoss), so the sign of an objective cannot be inverted by a plugin.
 public protocol AttackOracle: AnyObject {
     /// Number of classes.
     var classCount: Int { get }
-    /// Per-example value to MAXIMISE for `goal` and its gradient with respect to `x`:
-    /// cross-entropy of the true class (untargeted) or minus that of the target (targeted),
-    /// so every attack ascends and the sign cannot be inverted by a plugin.
-    func objective(_ x: Tensor, goal: AttackGoal) -> (values: [Float], logits: Tensor, gradient: Tensor)
+    /// Per-example values of `loss` for `goal` (to MAXIMISE), the logits, and the gradient of
+    /// the values' sum with respect to `x` (one forward and one backward pass).
+    func objective(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor, gradient: Tensor)
+    /// The same values and logits from a forward pass only: the query a score-based
+    /// (black-box) attack makes. Never computes a gradient.
+    func scores(_ x: Tensor, goal: AttackGoal, loss: AttackLoss) -> (values: [Float], logits: Tensor)
+}
+
+extension AttackOracle {
+    /// Cross-entropy of the true class (untargeted) or minus that of the target (targeted), and
+    /// its input gradient: `objective(x, goal: goal, loss: .crossEntropy)`.
+    public func objective(_ x: Tensor, goal: AttackGoal) -> (values: [Float], logits: Tensor, gradient: Tensor) {
+        objective(x, goal: goal, loss: .crossEntropy)
+    }
+}
+
+/// What an attack needs from the model. The host gives a score-based attack an oracle whose
+/// gradient path stops the process with a message, so "black-box" is a checked claim.
+public enum AttackAccess: String, Sendable, Codable {
+    /// Input gradients (white-box): PGD, APGD.
+    case gradients
+    /// Forward passes only (black-box, score-based): the Square Attack.
+    case scores
 }
 
 /// A configured attack.
@@ -164,6 +184,13 @@ public protocol Attack: AnyObject {
     /// randomness, so an example's result does not depend on the rest of the batch. Must not
     /// modify `x`. The host re-projects, clamps and re-scores whatever is returned.
     func perturb(_ x: Tensor, goal: AttackGoal, oracle: AttackOracle, exampleSeeds: [UInt64]) -> Tensor
+    /// What the attack needs from the model (default `.gradients`). A `.scores` attack gets
+    /// forward passes only; ensembles use it to tell black-box attacks from white-box ones.
+    var access: AttackAccess { get }
+}
+
+extension Attack {
+    public var access: AttackAccess { .gradients }
 }
 
 /// Builds attacks. Invalid hyperparameters must be rejected here, at configuration time.

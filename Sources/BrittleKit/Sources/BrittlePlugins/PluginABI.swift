@@ -9,9 +9,11 @@
 /// 2 = TransformContext.report (metrics a transform measured);
 /// 3 = ArchitecturePlugin.costEstimate (memory budget), bounded ParameterKind.intList;
 /// 4 = TransformPlugin split into AugmentationPlugin, InputLayerPlugin and ConstructionPlugin
-/// (typed model oracles), LabeledDataset and DataSplit in BrittleNN.
+/// (typed model oracles), LabeledDataset and DataSplit in BrittleNN;
+/// 5 = AttackLoss (cross-entropy, DLR, targeted DLR, margin) on AttackOracle.objective, the
+/// query-only AttackOracle.scores, AttackPlugin.access.
 @_alwaysEmitIntoClient
-public var brittlePluginAPIVersion: Int32 { 4 }
+public var brittlePluginAPIVersion: Int32 { 5 }
 
 /// The Swift compiler that compiles the calling code, as "6.3.1" (to the precision `#if
 /// compiler` can tell).
