@@ -137,8 +137,8 @@ final class SlurmClusterTests: XCTestCase {
         try slurm.requeue(id)
         let requeued = try wait(slurm, id, for: "pending again") { if case .pending = $0 { return true } else { return false } }
         XCTAssertEqual(requeued, .pending(reason: "BeginTime"))
-        // Slurm holds a requeued job back two minutes; the test lets it start at once.
-        try ProcessRunner.runTool("scontrol", ["update", "JobId=\(id)", "StartTime=now"], install: "apt-get install slurm-client")
+        // Slurm holds a requeued job back two minutes; the test lets it start now.
+        try startRequeuedSlurmJob(id)
         XCTAssertEqual(try wait(slurm, id, for: "final") { $0.isFinal }, .completed, log("requeue", id))
         XCTAssertEqual(try String(contentsOfFile: runs, encoding: .utf8), "run 0\nrun 1\n")
         let show = try ProcessRunner.runTool("scontrol", ["show", "job", "-o", id], install: "apt-get install slurm-client")

@@ -183,7 +183,7 @@ final class SlurmExecutorTests: CLITestCase {
         var state = try slurm.state(of: standardJob)
         waitFor(60) { state = (try? slurm.state(of: standardJob)) ?? state; return state.reason != nil || state.isFinal }
         XCTAssertEqual(state.reason, "BeginTime", "the warned job is \(state), not requeued")
-        _ = try? ProcessRunner.runTool("scontrol", ["update", "JobId=\(standardJob)", "StartTime=now"], install: "apt-get install slurm-client")
+        try? startRequeuedSlurmJob(standardJob)
         XCTAssertFalse(exists("\(out)/stages/\(standard.directoryName).failed.json"), "the warned stage recorded a failure")
         var robustState = try slurm.state(of: robustJob)
         waitFor(60) { robustState = (try? slurm.state(of: robustJob)) ?? robustState; return robustState.isFinal }

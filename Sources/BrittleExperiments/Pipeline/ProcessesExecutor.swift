@@ -71,7 +71,7 @@ public struct ProcessesExecutor {
     }
 
     private func launch(_ stage: PlannedStage, plan: ReproductionPlan, logFile: String) throws -> Process {
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: logFile) else {
             throw ReproductionError("cannot write \(logFile): check that \(logDirectory) is writable")
         }
