@@ -71,6 +71,20 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
     /// PGD steps (step size 2.5 eps / steps, no random start).
     public var evalSteps: Int = 20
 
+    // Strong evaluation: an AutoAttack-style ensemble beside PGD (Croce & Hein, ICML 2020).
+    /// "ensemble": every model also faces `ensemble_attacks` at L2 headline_epsilon, and the
+    /// claims about robust accuracy use that figure; "pgd": PGD only (the paper's protocol).
+    public var robustEvaluation: String = "ensemble"
+    /// The ensemble's attack plugins, in order; each attacks only what the ones before left robust.
+    public var ensembleAttacks: [String] = ["apgd-ce", "apgd-t", "square"]
+    /// APGD iterations (`steps`), APGD-T's target classes, and the Square Attack's query budget:
+    /// passed to every member whose plugin takes the parameter.
+    public var ensembleSteps: Int = 100
+    public var ensembleTargetClasses: Int = 9
+    public var ensembleQueries: Int = 5000
+    /// Robust-test images the ensemble attacks (the first ones; nil: all robust_test_limit).
+    public var ensembleTestLimit: Int?
+
     // Transfer (the paper's Figure 3).
     /// Architectures trained on the relabelled set (x) and on D (targets of transfer, y).
     public var transferArchitectures: [String] = ["mlp", "cnn-small", "resnet-mini"]
@@ -133,6 +147,10 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
             c.inversionIterations = 10
             c.relabelSteps = 5
             c.setEpochs = 2
+            c.ensembleSteps = 5
+            c.ensembleTargetClasses = 2
+            c.ensembleQueries = 50
+            c.ensembleTestLimit = 50
             c.testLimit = 1000
             c.robustTestLimit = 100
             c.evalEpsilons = [0.5, 1.0]
@@ -165,7 +183,8 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         return object
     }
 
-    static let optionalKeys = ["data_dir", "standard_train_limit", "robust_train_limit", "test_limit", "transfer_train_limit"]
+    static let optionalKeys = ["data_dir", "standard_train_limit", "robust_train_limit", "test_limit", "transfer_train_limit",
+                               "ensemble_test_limit"]
 
     /// Applies the keys of a JSON object (a config file's contents), checking each key exists
     /// and each value has the right type.
@@ -224,11 +243,11 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         return out
     }
 
-    static let listKeys: Set<String> = ["seeds", "det_epsilons", "eval_epsilons", "transfer_architectures"]
+    static let listKeys: Set<String> = ["seeds", "det_epsilons", "eval_epsilons", "transfer_architectures", "ensemble_attacks"]
 
     static func typeHint(_ key: String) -> String {
         if listKeys.contains(key) { return "a list, e.g. \(key)=1,2" }
-        if ["dataset", "data_dir", "architecture", "preset", "inversion_start", "relabel_attack", "transfer_set"].contains(key) { return "a string" }
+        if ["dataset", "data_dir", "architecture", "preset", "inversion_start", "relabel_attack", "transfer_set", "robust_evaluation"].contains(key) { return "a string" }
         if ["rand_any_control", "robust_source_control"].contains(key) { return "true or false" }
         return "a number" + (key.hasSuffix("limit") ? " or null (all)" : "")
     }
@@ -245,12 +264,13 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         for (k, v) in [("standard_epochs", standardEpochs), ("robust_epochs", robustEpochs), ("set_epochs", setEpochs),
                        ("transfer_epochs", transferEpochs), ("set_size", setSize), ("robust_steps", robustSteps),
                        ("relabel_steps", relabelSteps), ("eval_steps", evalSteps), ("transfer_steps", transferSteps),
-                       ("robust_test_limit", robustTestLimit)] {
+                       ("robust_test_limit", robustTestLimit), ("ensemble_steps", ensembleSteps),
+                       ("ensemble_target_classes", ensembleTargetClasses), ("ensemble_queries", ensembleQueries)] {
             try need(v >= 1, "\(k) must be at least 1, got \(v)")
         }
         try need(inversionIterations >= 0, "inversion_iterations must be non-negative")
         for (k, v) in [("standard_train_limit", standardTrainLimit), ("robust_train_limit", robustTrainLimit),
-                       ("test_limit", testLimit), ("transfer_train_limit", transferTrainLimit)] {
+                       ("test_limit", testLimit), ("transfer_train_limit", transferTrainLimit), ("ensemble_test_limit", ensembleTestLimit)] {
             if let v { try need(v >= 1, "\(k) must be at least 1 or null (all), got \(v)") }
         }
         for (k, v) in [("robust_epsilon", robustEpsilon), ("robust_step_size", robustStepSize), ("inversion_step_size", inversionStepSize),
@@ -264,6 +284,9 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         try need(["other-image", "noise"].contains(inversionStart), "inversion_start must be other-image or noise, got '\(inversionStart)'")
         try need(["rand", "det"].contains(transferSet), "transfer_set must be rand or det, got '\(transferSet)'")
         try need(!transferArchitectures.isEmpty, "transfer_architectures must list at least one architecture")
+        try need(["ensemble", "pgd"].contains(robustEvaluation), "robust_evaluation must be ensemble or pgd, got '\(robustEvaluation)'")
+        try need(robustEvaluation == "pgd" || !ensembleAttacks.isEmpty,
+                 "ensemble_attacks must list at least one attack plugin (e.g. apgd-ce,apgd-t,square), or set robust_evaluation=pgd")
         try need(ReproductionConfig.presetNames.contains(preset), "preset must be one of \(ReproductionConfig.presetNames.joined(separator: ", "))")
     }
 

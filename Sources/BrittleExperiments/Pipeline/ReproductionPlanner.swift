@@ -158,6 +158,35 @@ struct RunPlanner {
 }
 
 extension RunPlanner {
+    /// The ensemble stage of `model` (nil with robust_evaluation = pgd): every member at L2
+    /// headline_epsilon with the ensemble settings its plugin takes.
+    mutating func ensemble(of model: String, name: String) throws -> String? {
+        guard config.robustEvaluation == "ensemble" else { return nil }
+        var members: [AttackSettings] = []
+        var passes = 0.0
+        for id in config.ensembleAttacks {
+            let plugin = try planner.registry.attack(id)
+            let accepted = Set(plugin.parameters.map(\.name))
+            var parameters = ["norm": "l2", "epsilon": "\(config.headlineEpsilon)"]
+            for (key, value) in [("steps", config.ensembleSteps), ("target-classes", config.ensembleTargetClasses),
+                                 ("queries", config.ensembleQueries)] where accepted.contains(key) {
+                parameters[key] = "\(value)"
+            }
+            parameters = parameters.filter { accepted.contains($0.key) }
+            // Refused here, at planning, not in a stage job an hour later.
+            _ = try plugin.makeAttack(try plugin.configuration(parameters))
+            members.append(AttackSettings(attack: id, parameters: parameters))
+            // A gradient step is about three forward passes; a query is one.
+            let steps = Double(parameters["steps"].flatMap(Int.init) ?? 0) * Double(parameters["target-classes"].flatMap(Int.init) ?? 1)
+            passes += 3 * steps + Double(parameters["queries"].flatMap(Int.init) ?? 0)
+        }
+        let images = min(config.ensembleTestLimit ?? config.robustTestLimit, config.robustTestLimit, config.testLimit ?? config.robustTestLimit)
+        let work = EnsembleWork(members: members, epsilon: config.headlineEpsilon, examples: images, sanitySample: min(images, 100))
+        // Upper bound: every member on every image (members stop on broken examples).
+        return try planner.stage("ensemble-\(name)", .ensemble(work), data: data, upstream: [model],
+                                 plugins: config.ensembleAttacks + [architectures[model]!], passes: Double(images) * passes)
+    }
+
     func name(_ key: String) -> String { planner.stages.first { $0.key == key }?.name ?? key }
 
     /// The stages of one seed: Figure 2's models and sets, Table 1's, Figure 3's transfer.
@@ -187,7 +216,8 @@ extension RunPlanner {
         }
         for m in models {
             out.models.append(PlannedModel(name: m.name, label: m.label, train: m.key,
-                                           evaluation: try evaluation(of: m.key, name: name(m.key))))
+                                           evaluation: try evaluation(of: m.key, name: name(m.key)),
+                                           ensemble: try ensemble(of: m.key, name: name(m.key))))
         }
         if wanted.contains(.transfer) {
             out.transfer = try transfer(seed: seed, relabelled: relabelled, models: models.map { ($0.name, $0.key) })

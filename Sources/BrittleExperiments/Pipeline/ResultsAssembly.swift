@@ -37,11 +37,13 @@ extension ReproductionResults {
             for m in seed.models {
                 // Both looked up, so a missing evaluation is listed even when its training is missing too.
                 let t = finished(m.train), e = finished(m.evaluation)
+                let ensemble = try m.ensemble.flatMap(finished).map { try read(EnsembleMeasurement.self, $0, EnsembleMeasurement.file).summary }
                 guard let t, let e else { continue }
                 let training = try read(TrainingRecord.self, t, "training.json")
                 r.models.append(ModelResult(name: m.name, label: m.label, seed: seed.seed, architecture: training.architecture,
                                             trainImages: training.trainImages, epochs: training.epochs.count,
-                                            evaluation: try read(ModelEvaluation.self, e, "evaluation.json"), stage: t.name))
+                                            evaluation: try read(ModelEvaluation.self, e, "evaluation.json"), ensemble: ensemble,
+                                            stage: t.name))
             }
             if let key = seed.transfer, let s = finished(key) {
                 let m = try read(TransferMeasurement.self, s, TransferMeasurement.file)

@@ -62,6 +62,8 @@ public struct PlannedModel: Codable, Sendable {
     public var label: String
     public var train: String
     public var evaluation: String
+    /// The ensemble evaluation's stage (nil with robust_evaluation = pgd).
+    public var ensemble: String?
 }
 
 /// A constructed set of a run.

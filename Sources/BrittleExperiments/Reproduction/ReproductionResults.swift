@@ -56,6 +56,9 @@ public struct ModelResult: Codable, Sendable {
     public var trainImages: Int
     public var epochs: Int
     public var evaluation: ModelEvaluation
+    /// The attack ensemble's figures at the headline budget (nil: robust_evaluation = pgd, or
+    /// the stage has not finished).
+    public var ensemble: EnsembleMeasurement?
     /// Accuracy on untargeted examples crafted on the standard model (transfer experiment).
     public var transferredAccuracy: Float?
     /// The cache stage that holds it (stages/<stage>-<key>/model.safetensors).

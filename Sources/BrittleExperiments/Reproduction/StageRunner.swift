@@ -104,6 +104,10 @@ public final class StageRunner {
             let e = try evaluateModel(m, test: test(stage.data), robustTest: robustTest(stage.data), epsilons: w.epsilons,
                                       steps: w.steps, label: names[0], registry: registry)
             try AtomicFile.write(file("evaluation.json"), data: prettyJSON(e))
+        case .ensemble(let w):
+            let m = try Checkpoint.load((upstream[0] as NSString).appendingPathComponent(Checkpoint.fileName), registry: registry)
+            let e = try EnsembleMeasurement.measure(w, model: m, data: robustTest(stage.data), registry: registry, label: names[0])
+            try AtomicFile.write(file(EnsembleMeasurement.file), data: prettyJSON(e))
         case .transferExamples(let w):
             let model = try Checkpoint.load((upstream[0] as NSString).appendingPathComponent(Checkpoint.fileName), registry: registry)
             let data = try robustTest(stage.data)

@@ -66,6 +66,17 @@ public struct EvaluateWork: Codable, Equatable, Sendable {
     public var steps: Int
 }
 
+/// The attack ensemble (AutoAttack-style, untargeted) against the upstream model at one L2
+/// budget, on the first `examples` robust-test images, with its sanity checks.
+public struct EnsembleWork: Codable, Equatable, Sendable {
+    /// The members in order, each with every parameter it runs with (norm and epsilon included).
+    public var members: [AttackSettings]
+    public var epsilon: Double
+    public var examples: Int
+    /// Examples the sanity checks look at (the first ones).
+    public var sanitySample: Int
+}
+
 /// Untargeted L2 PGD examples crafted on the upstream (standard) model, on the robust-test images.
 public struct TransferExamplesWork: Codable, Equatable, Sendable {
     public var epsilon: Double
@@ -89,6 +100,7 @@ public enum StageWork: Codable, Equatable, Sendable {
     case train(TrainWork)
     case construct(ConstructWork)
     case evaluate(EvaluateWork)
+    case ensemble(EnsembleWork)
     case transferExamples(TransferExamplesWork)
     case transfer(TransferWork)
 
@@ -98,6 +110,7 @@ public enum StageWork: Codable, Equatable, Sendable {
         case .train: return "train"
         case .construct: return "construct"
         case .evaluate: return "evaluate"
+        case .ensemble: return "ensemble"
         case .transferExamples: return "transfer-examples"
         case .transfer: return "transfer"
         }

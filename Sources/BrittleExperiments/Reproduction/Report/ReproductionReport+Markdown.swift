@@ -38,7 +38,11 @@ extension ReproductionReport {
             md += "**Smoke preset:** every stage with tiny budgets, to check that the pipeline runs end to end. Its figures mean nothing; run `--preset quick` for results.\n\n"
         }
         md += "All accuracies are on the ORIGINAL \(c.dataset) test set: clean accuracy on \(r.models.first?.evaluation.testImages ?? 0) images, "
-        md += "robust accuracy under untargeted L2 PGD (\(c.evalSteps) steps of 2.5·eps/\(c.evalSteps), no random start) on the first \(r.models.first?.evaluation.robustImages ?? c.robustTestLimit) of them. "
+        md += "robust accuracy under untargeted L2 PGD (\(c.evalSteps) steps of 2.5·eps/\(c.evalSteps), no random start) on the first \(r.models.first?.evaluation.robustImages ?? c.robustTestLimit) of them"
+        if let e = r.models.first(where: { $0.ensemble != nil })?.ensemble {
+            md += ", and at eps \(number(e.epsilon)) under the attack ensemble (\(e.members.map(\.attack).joined(separator: ", ")), each on what the ones before left robust) on the first \(e.examples)"
+        }
+        md += ". "
         md += "With several seeds a figure is the mean with (min–max). Reference figures are quoted from `Datasets/references/ilyas2019.json`:\n\n"
         for s in references.sources where s.id == local || s.id == "ilyas2019" {
             md += "- **\(s.id == local ? "reference" : "paper")**: \(s.citation) \(s.protocol)\n"
@@ -60,12 +64,14 @@ extension ReproductionReport {
             md += "## Findings\n\n" + notes.map { "- " + $0 + "\n" }.joined() + "\n"
         }
 
-        let epsHeader = c.evalEpsilons.map { "robust eps \(number($0))" }
+        let ensemble = c.robustEvaluation == "ensemble"
+        let epsHeader = c.evalEpsilons.map { "robust eps \(number($0))" } + (ensemble ? ["ensemble eps \(number(eps))"] : [])
         func row(_ name: String, label: String? = nil) -> String? {
             let ms = r.models(name)
             guard let first = ms.first else { return nil }
             var cells = [label ?? first.label, "\(first.trainImages)", spread(ms.map { Double($0.evaluation.cleanAccuracy) })]
             cells += c.evalEpsilons.map { e in spread(ms.compactMap { $0.evaluation.robustAccuracy(e) }.map(Double.init)) }
+            if ensemble { cells.append(ensembleCell(ms)) }
             cells += [ref(name, .clean), ref(name, .robust), paper(name, .clean), paper(name, .robust)]
             return "| " + cells.joined(separator: " | ") + " |\n"
         }
@@ -85,7 +91,9 @@ extension ReproductionReport {
             md += "Standard training on images pushed by targeted L2 PGD on the standard model toward a new label t and relabelled t: "
             md += "to a person each still shows its old class. \"(y+1) share\" is the share of test predictions equal to (y + 1) mod 10: "
             md += "a model that learned D_det's map y -> y+1 from robust features that survived the perturbation scores high there and below chance on the real labels.\n\n"
-            md += "| training set | targeted success of the construction | target = y | clean | robust eps \(number(eps)) | (y+1) share | reference clean | paper clean |\n|---|---|---|---|---|---|---|---|\n"
+            md += "| training set | targeted success of the construction | target = y | clean | robust eps \(number(eps)) |"
+                + (ensemble ? " ensemble eps \(number(eps)) |" : "") + " (y+1) share | reference clean | paper clean |\n|---|---|---|---|---|"
+                + (ensemble ? "---|" : "") + "---|---|---|\n"
             var names = ["d_sub", "d_rand", "d_rand_any", "d_rand_robust"]
             names += c.detEpsilons.map { ConstructedSet.dDet($0).name }
             for n in names {
@@ -96,11 +104,13 @@ extension ReproductionReport {
                 let same = sets.isEmpty ? "—" : spread(sets.compactMap { $0.reported["target-equals-label"] })
                 md += "| \(first.label) | \(success) | \(same) | \(spread(ms.map { Double($0.evaluation.cleanAccuracy) })) | "
                 md += "\(spread(ms.compactMap { $0.evaluation.robustAccuracy(eps) }.map(Double.init))) | "
+                if ensemble { md += "\(ensembleCell(ms)) | " }
                 md += "\(spread(ms.map { Double($0.evaluation.nextClassFraction) })) | \(ref(n, .clean)) | \(paper(n, .clean)) |\n"
             }
             let shares = c.detEpsilons.map { ConstructedSet.dDet($0).name }.map { "\(ref($0, .nextClassShare)) (\($0))" }
             md += "\nReference targeted success: \(ref("d_rand", .targetedSuccess)); reference (y+1) share of the D_det model: \(shares.joined(separator: ", ")).\n\n"
         }
+        md += ensembleSection(r)
         if !r.transfer.isEmpty || r.models.contains(where: { $0.transferredAccuracy != nil }) {
             md += "## Transfer (the paper's Figure 3)\n\n"
             if let s = r.transferSources.first {
