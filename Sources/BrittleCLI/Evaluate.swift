@@ -12,7 +12,7 @@ import Foundation
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report a trained model's clean and (with --attack) robust test accuracy.",
+        abstract: "Report a model's clean and (--attack, --ensemble) robust test accuracy.",
         discussion: """
             Examples:
               brittle evaluate --model runs/cnn

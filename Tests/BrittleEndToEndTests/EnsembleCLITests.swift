@@ -87,6 +87,9 @@ final class EnsembleCLITests: CLITestCase {
             (["--ensemble", "fgsm", "--norm", "linf", "--eps", "0.1", "--sanity-sample", "-1"], ["--sanity-sample must be at least 0"]),
             (["--norm", "linf"], ["--norm and --sanity-sample need --ensemble"]),
         ]
+        // The members are checked before the model is read: a bad id wins over a missing model.
+        box.assertRefused(try brittle(["evaluate", "--model", path("no-model"), "--ensemble", "fgsm,nope", "--norm", "linf", "--eps", "0.1"]),
+                          mentions: ["unknown attack 'nope'"])
         for (arguments, mentions) in cases {
             let result = try brittle(base + arguments)
             box.assertRefused(result, mentions: mentions)

@@ -55,11 +55,13 @@ public enum EnsembleOutcome: Equatable, Sendable, Codable, CustomStringConvertib
         }
     }
 
+    /// Decodes "misclassified", "robust" or an attack id.
     public init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         self = text == "misclassified" ? .misclassified : text == "robust" ? .robust : .broken(by: text)
     }
 
+    /// Encodes `description`.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
@@ -68,8 +70,11 @@ public enum EnsembleOutcome: Equatable, Sendable, Codable, CustomStringConvertib
 
 /// One member's row: what it attacked, what it broke, the robust accuracy after it.
 public struct EnsembleMemberResult: Codable, Sendable, Equatable {
+    /// The member's plugin id.
     public var attack: String
+    /// The plugin's version.
     public var attackVersion: String
+    /// The member's full configuration (epsilon included).
     public var configuration: [String: String]
     /// "gradients" or "scores".
     public var access: AttackAccess
@@ -79,12 +84,15 @@ public struct EnsembleMemberResult: Codable, Sendable, Equatable {
     public var broken: Int
     /// Robust accuracy over all examples after this member (cumulative over the members so far).
     public var robustAccuracy: Double
+    /// Wall-clock seconds this member took.
     public var seconds: Double
 }
 
 /// The figures of one ensemble evaluation.
 public struct EnsembleResult: Codable, Sendable, Equatable {
+    /// Number of examples.
     public var examples: Int
+    /// Accuracy on the clean examples.
     public var cleanAccuracy: Double
     /// One row per member, in the order they ran.
     public var members: [EnsembleMemberResult]
@@ -95,6 +103,7 @@ public struct EnsembleResult: Codable, Sendable, Equatable {
     /// Per example: the clean prediction when misclassified, the breaking member's prediction
     /// when broken, the last member's (the true label) when robust.
     public var adversarialPredictions: [Int]
+    /// The run seed: example i is seeded `seed &+ i` in every member.
     public var seed: UInt64
     /// How the figures are defined, stored with them (Documentation/attack-properties.md #8).
     public var definitions = "members run in order, each on the examples still classified correctly; robustAccuracy after a member = examples classified correctly after it and every member before it / all examples; an example is robust only if it survives every member"
