@@ -119,6 +119,7 @@ public enum EnsembleEvaluation {
     /// Untargeted ensemble evaluation of `model` on `images` with true `labels`: each member in
     /// turn attacks the examples still classified correctly, in batches of `batchSize`; example
     /// i is seeded `seed &+ i` in every member. `progress(member, done, total)` after each batch.
+    /// Give each plugin once: outcomes name the breaking member by its id.
     public static func run(model: Classifier, members: [EnsembleMember], images: Tensor, labels: [Int],
                            seed: UInt64 = 0, batchSize: Int = AttackRun.defaultBatchSize,
                            progress: ((_ member: Int, _ done: Int, _ total: Int) -> Void)? = nil) -> EnsembleResult {
