@@ -1,6 +1,7 @@
 // `brittle evaluate --ensemble` end to end through the real binary on synthetic-features (no
-// downloaded data): the table, robustness.json and the curve agree with each other, and bad input
-// is refused before any work with a message naming the fix and no output directory left behind.
+// downloaded data): the table, robustness.json and the curve agree with each other, a flag is
+// printed and recorded (and --sanity-sample 0 turns it off), and bad input is refused before any
+// work with a message naming the fix and no output directory left behind.
 import BrittleExperiments
 import BrittleNN
 import BrittleTestSupport
@@ -58,6 +59,26 @@ final class EnsembleCLITests: CLITestCase {
         }
         XCTAssertLessThan(record.evaluations[1].result.robustAccuracy, record.evaluations[0].result.robustAccuracy,
                           "a larger epsilon must break more here (the non-robust features flip at 0.063)")
+    }
+
+    func testFlagsArePrintedAndRecorded() throws {
+        let model = try TestPlugins.build("mlp", ["hidden": "8"], inputShape: [1, 8, 8], classes: 2, seed: 0)
+        for p in model.parameters { p.value = Tensor(shape: p.value.shape) }  // zero weights: zero input gradients
+        let run = path("zero")
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try Checkpoint.save(model, to: run + "/" + Checkpoint.fileName)
+        let common = ["evaluate", "--model", run, "--dataset", "synthetic-features", "--ensemble", "fgsm", "--norm", "linf",
+                      "--eps", "0.1", "--test-limit", "30"]
+        let flagged = try brittle(common + ["--sanity-sample", "20", "--out", path("flagged")])
+        assertSuccess(flagged)
+        XCTAssertTrue(flagged.stdout.contains("FLAG zero-gradients: 20 of 20 sampled examples"), flagged.stdout)
+        let record = try JSONDecoder().decode(EnsembleRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path("flagged") + "/robustness.json")))
+        XCTAssertEqual(record.evaluations[0].flags.map(\.id), ["zero-gradients"])
+        XCTAssertEqual(record.evaluations[0].flags[0].figures["zeroGradientExamples"], 20)
+        let off = try brittle(common + ["--sanity-sample", "0", "--out", path("off")])
+        assertSuccess(off)
+        XCTAssertFalse(off.stdout.contains("FLAG"), off.stdout)
+        XCTAssertTrue(off.stdout.contains("sanity checks: no flags (--sanity-sample 0"), off.stdout)
     }
 
     func testBadEnsembleInputIsRefusedBeforeAnyWork() throws {
