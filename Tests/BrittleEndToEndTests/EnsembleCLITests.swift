@@ -73,8 +73,9 @@ final class EnsembleCLITests: CLITestCase {
         assertSuccess(flagged)
         XCTAssertTrue(flagged.stdout.contains("FLAG zero-gradients: 20 of 20 sampled examples"), flagged.stdout)
         let record = try JSONDecoder().decode(EnsembleRecord.self, from: Data(contentsOf: URL(fileURLWithPath: path("flagged") + "/robustness.json")))
-        XCTAssertEqual(record.evaluations[0].flags.map(\.id), ["zero-gradients"])
-        XCTAssertEqual(record.evaluations[0].flags[0].figures["zeroGradientExamples"], 20)
+        let flags = try XCTUnwrap(record.evaluations.first).flags
+        XCTAssertEqual(flags.map(\.id), ["zero-gradients"])
+        XCTAssertEqual(flags.first?.figures["zeroGradientExamples"], 20)
         let off = try brittle(common + ["--sanity-sample", "0", "--out", path("off")])
         assertSuccess(off)
         XCTAssertFalse(off.stdout.contains("FLAG"), off.stdout)
