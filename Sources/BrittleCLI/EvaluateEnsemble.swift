@@ -156,7 +156,7 @@ extension Evaluate {
             evaluations.append(EnsembleEpsilonRecord(epsilon: epsilon, result: result, flags: flags))
         }
         let record = EnsembleRecord(model: modelOption.model, architecture: m.architecture, dataset: testSet.name, examples: testSet.count,
-                                    cleanAccuracy: clean, ensemble: plan.name, norm: plan.norm, seed: seed, sanitySample: sample,
+                                    cleanAccuracy: clean, ensemble: plan.name, norm: plan.norm, seed: seed, sanitySample: min(sample, testSet.count),
                                     members: plan.members[0].map(EnsembleMemberRecord.init), evaluations: evaluations)
         let dirName = "evaluation-ensemble-" + (plan.name == "standard" ? "standard" : (try ensembleOptions.memberIDs()).joined(separator: "-"))
         try writeRobustness(json: try prettyJSON(record), directoryName: dirName,
