@@ -1,7 +1,7 @@
 // `brittle evaluate`: clean test accuracy of a trained model and, with --attack, robust accuracy
 // per epsilon under any attack plugin, with robustness.json and the robust-accuracy curve.
 // Options, the epsilon sweep and output only: each row is BrittleExperiments' evaluateRobustness
-// (an AttackRun, host-side projection and scoring).
+// (an AttackRun, host-side projection and scoring). The --ensemble path: EvaluateEnsemble.swift.
 import ArgumentParser
 import BrittleExperiments
 import BrittleFigures
@@ -12,11 +12,12 @@ import Foundation
 
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Report a trained model's clean and (with --attack) robust test accuracy.",
+        abstract: "Report a model's clean and (--attack, --ensemble) robust test accuracy.",
         discussion: """
             Examples:
               brittle evaluate --model runs/cnn
               brittle evaluate --model runs/cnn --attack pgd-l2 --eps 0.25,0.5,1.0 --steps 20 --test-limit 2000
+              brittle evaluate --model runs/cnn --ensemble standard --norm linf --eps 0.03,0.06 --test-limit 1000
             Robust accuracy is measured against the true labels over all examples; attack success \
             is over the examples the model classifies correctly.
             """)
@@ -38,9 +39,11 @@ struct Evaluate: ParsableCommand {
 
     @OptionGroup var attackParameters: AttackParameterOptions
 
+    @OptionGroup var ensembleOptions: EnsembleOptions
+
     @OptionGroup var seedOption: SeedOptions
 
-    @Option(help: "Directory for robustness.json and the robust-accuracy-vs-epsilon curve robustness.png (default with --attack: MODEL_DIR/evaluation-ATTACK, or ./evaluation-ATTACK for a file or bundle).")
+    @Option(help: "Directory for robustness.json and the robust-accuracy-vs-epsilon curve robustness.png (default with --attack: MODEL_DIR/evaluation-ATTACK, or ./evaluation-ATTACK for a file or bundle; with --ensemble: evaluation-ensemble-standard or evaluation-ensemble-ID-ID).")
     var out: String?
 
     @OptionGroup var data: DataOptions
@@ -53,6 +56,8 @@ struct Evaluate: ParsableCommand {
         let pairs = try attackParameters.values()
         if let out { try validateOutputDirectory(out) }
         let epsilons = try self.epsilons()
+        if ensembleOptions.ensemble != nil { return try validateEnsemble(pairs: pairs, epsilons: epsilons) }
+        try ensembleOptions.rejectWithoutEnsemble()
         try rejectContradiction(pairs, "epsilon", epsilons, flag: "--eps")
         try rejectContradiction(pairs, "steps", steps.map { [Double($0)] }, flag: "--steps")
         try rejectContradiction(pairs, "restarts", restarts.map { [Double($0)] }, flag: "--restarts")
@@ -110,6 +115,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let registry = try startComputing(threads, memory, bundleLimit, plugins)
+        if ensembleOptions.ensemble != nil { return try runEnsemble(registry: registry) }
         let sweep = try attackConfigurations(registry: registry)
         let m = try modelOption.load(registry: registry)
         let testSet = try data.source.test()
@@ -133,28 +139,30 @@ struct Evaluate: ParsableCommand {
         }
         let record = EvaluationRecord(model: modelOption.model, architecture: m.architecture, dataset: testSet.name,
                                       examples: testSet.count, cleanAccuracy: acc, rows: rows)
-        let norm = (try? plugin.makeAttack(configurations[0]).threatModel.norm.rawValue.uppercased().replacingOccurrences(of: "LINF", with: "Linf")) ?? ""
-        try write(record, attack: plugin.id, norm: norm, classCount: m.classCount)
+        let norm = try plugin.makeAttack(configurations[0]).threatModel.norm
+        try writeRobustness(json: try prettyJSON(record), directoryName: "evaluation-\(plugin.id)",
+                            points: rows.map { (Double($0.configuration["epsilon"] ?? "0") ?? 0, Double($0.result.robustAccuracy)) },
+                            title: "Robust accuracy under \(plugin.id)", norm: norm, cleanAccuracy: Double(acc),
+                            architecture: m.architecture, examples: testSet.count, classCount: m.classCount)
     }
 
-    /// robustness.json and robustness.png (robust accuracy against epsilon, with the clean
-    /// accuracy at epsilon 0) in --out, default MODEL_DIR/evaluation-ATTACK or ./evaluation-ATTACK.
-    func write(_ record: EvaluationRecord, attack: String, norm: String, classCount: Int) throws {
+    /// robustness.json (`json`) and robustness.png (robust accuracy against epsilon, with the
+    /// clean accuracy at epsilon 0) in --out, default MODEL_DIR/`directoryName` or ./`directoryName`.
+    func writeRobustness(json: Data, directoryName: String, points: [(Double, Double)], title: String, norm: Norm,
+                         cleanAccuracy: Double, architecture: String, examples: Int, classCount: Int) throws {
         let model = modelOption.model
         var isDirectory: ObjCBool = false
         let modelIsDirectory = FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) && isDirectory.boolValue
-        let dir = out ?? (modelIsDirectory ? (model as NSString).appendingPathComponent("evaluation-\(attack)") : "evaluation-\(attack)")
+        let dir = out ?? (modelIsDirectory ? (model as NSString).appendingPathComponent(directoryName) : directoryName)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let jsonPath = (dir as NSString).appendingPathComponent("robustness.json")
-        try AtomicFile.write(jsonPath, data: try prettyJSON(record))
-        let points = [(0.0, Double(record.cleanAccuracy))]
-            + record.rows.map { (Double($0.configuration["epsilon"] ?? "0") ?? 0, Double($0.result.robustAccuracy)) }
-        let sorted = points.sorted { $0.0 < $1.0 }
+        try AtomicFile.write(jsonPath, data: json)
+        let sorted = ([(0.0, cleanAccuracy)] + points).sorted { $0.0 < $1.0 }
         let plot = LinePlot(
-            title: "Robust accuracy under \(attack) (\(record.architecture), \(record.examples) test images)",
-            xAxis: PlotAxis("epsilon (\(norm), pixel units)", includesZero: true),
+            title: "\(title) (\(architecture), \(examples) test images)",
+            xAxis: PlotAxis("epsilon (\(norm == .linf ? "Linf" : "L2"), pixel units)", includesZero: true),
             yAxis: PlotAxis("accuracy (%)", range: 0...100),
-            series: [.init(record.architecture, x: sorted.map { $0.0 }, y: sorted.map { 100 * $0.1 })],
+            series: [.init(architecture, x: sorted.map { $0.0 }, y: sorted.map { 100 * $0.1 })],
             referenceLines: [ReferenceLine(y: 100 / Double(classCount), label: "chance")])
         let plotPath = (dir as NSString).appendingPathComponent("robustness.png")
         try plot.write(to: plotPath)
