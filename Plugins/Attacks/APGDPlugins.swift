@@ -14,7 +14,7 @@ func apgdParameters(targeted: Bool) -> [ParameterSpec] {
                       help: "Radius of the ball, in pixel units (the default suits linf; for l2 give one, e.g. 1.0 as pgd-l2 uses)"),
         ParameterSpec("steps", .int(1...100_000), default: .int(100), help: "Gradient steps per run"),
         ParameterSpec("restarts", .int(1...1000), default: .int(1),
-                      help: "Runs from new random starts, each on the examples not yet broken; each example keeps its strongest"),
+                      help: "Runs from new random starts, each on the examples not yet broken; each example keeps its strongest (without random-start: one run, which a restart would only repeat)"),
         ParameterSpec("random-start", .bool, default: .bool(true), help: "Start each run from a random point on the ball's surface (false: from the input)"),
         ParameterSpec("rho", .float(0...1), default: .float(0.75),
                       help: "Halve the step size at a checkpoint when the loss rose in fewer than this fraction of the steps since the last one"),
@@ -40,15 +40,11 @@ func makeAPGD(_ plugin: String, objective: APGDObjective, _ c: Configuration) th
     guard momentum > 0 else {
         throw ConfigurationError(plugin: plugin, parameter: "momentum", message: "must be above 0 (at 0 the gradient is never used); 1 means no momentum")
     }
-    let randomStart = c.bool("random-start"), restarts = c.int("restarts")
-    guard randomStart || restarts == 1 else {
-        throw ConfigurationError(plugin: plugin, parameter: "restarts",
-                                 message: "\(restarts) restarts without random-start would repeat one run; set random-start true or restarts 1")
-    }
+    let randomStart = c.bool("random-start")
     let norm = Norm(rawValue: c.string("norm"))!  // the schema admits linf and l2 only
     return APGDAttack(APGDSettings(
         threat: ThreatModel(norm: norm, epsilon: Float(c.float("epsilon")), lowerBound: lo, upperBound: hi),
-        objective: objective, steps: c.int("steps"), restarts: restarts, randomStart: randomStart,
+        objective: objective, steps: c.int("steps"), restarts: randomStart ? c.int("restarts") : 1, randomStart: randomStart,
         rho: Float(c.float("rho")), momentum: momentum, stopOnSuccess: c.bool("stop-on-success")))
 }
 

@@ -86,11 +86,7 @@ final class APGDAttackTests: XCTestCase {
     // at most classes - 1 of them, each on the examples still unbroken; a targeted goal gets
     // targeted DLR (apgd-t, apgd-dlr) or targeted cross-entropy (apgd-ce).
     func testEachPluginAsksForItsLossAndTargets() throws {
-        // Constant logits (0, 2, 1): the prediction is always 1, so an example with label 1 is
-        // never broken and one with label 2 is broken at the start.
-        let m = linearModel(inputShape: [1, 2, 2], classes: 3, seed: 1)
-        for p in m.parameters { p.value = Tensor(shape: p.value.shape, scalars: p.value.count == 3 ? [0, 2, 1] : Array(repeating: 0, count: p.value.count)) }
-        let x = randomImages(2, [1, 2, 2], seed: 2)
+        let (m, x) = constantModel()
         for stop in ["false", "true"] {
             let oracle = RecordingOracle(m)
             let a = try attack("apgd-t", ["steps": "3", "random-start": "false", "stop-on-success": stop])
@@ -110,6 +106,26 @@ final class APGDAttackTests: XCTestCase {
         }
     }
 
+    /// A 3-class model with constant logits (0, 2, 1), and two inputs: the prediction is always
+    /// 1, so an example with label 1 is never broken and one with label 2 is broken at the start.
+    private func constantModel() -> (Classifier, Tensor) {
+        let m = linearModel(inputShape: [1, 2, 2], classes: 3, seed: 1)
+        for p in m.parameters { p.value = Tensor(shape: p.value.shape, scalars: p.value.count == 3 ? [0, 2, 1] : Array(repeating: 0, count: p.value.count)) }
+        return (m, randomImages(2, [1, 2, 2], seed: 2))
+    }
+
+    // Restarts run on the examples not yet broken; without a random start there is one run
+    // (a restart from the input would repeat it bit for bit).
+    func testRestartsRunOnTheUnbrokenExamples() throws {
+        let (m, x) = constantModel()
+        for (start, batches) in [("true", [2, 2, 2, 1, 1, 1, 1, 1, 1]), ("false", [2, 2, 2])] {
+            let oracle = RecordingOracle(m)
+            let a = try attack("apgd-ce", ["steps": "2", "restarts": "3", "random-start": start, "stop-on-success": "false"])
+            _ = withEvaluation(m) { a.perturb(x, goal: .untargeted(TrueLabels([1, 2])), oracle: oracle, exampleSeeds: [1, 2]) }
+            XCTAssertEqual(oracle.calls.map { $0.batch }, batches, "random-start \(start)")
+        }
+    }
+
     private func withEvaluation<T>(_ m: Classifier, _ body: () -> T) -> T {
         let saved = m.mode
         m.mode = .evaluation
@@ -119,7 +135,7 @@ final class APGDAttackTests: XCTestCase {
 
     func testInvalidHyperparametersFailAtConfigurationTime() throws {
         for id in ids {
-            for (bad, parameter) in [(["momentum": "0"], "momentum"), (["restarts": "2", "random-start": "false"], "restarts"),
+            for (bad, parameter) in [(["momentum": "0"], "momentum"), (["restarts": "0"], "restarts"),
                                      (["lower-bound": "1", "upper-bound": "0"], "upper-bound"), (["epsilon": "-1"], "epsilon"),
                                      (["norm": "l1"], "norm"), (["rho": "1.5"], "rho"), (["steps": "0"], "steps")] {
                 XCTAssertThrowsError(try attack(id, bad), "\(id) \(bad) accepted") { error in
