@@ -19,7 +19,9 @@ final class AttackConformanceMutationTests: XCTestCase {
         let clean = AttackConformance.check(PlantedBugPGDPlugin(.none))
         XCTAssertEqual(clean, [], clean.joined(separator: "\n"))
         for (id, parameters) in [("fgsm", [:]), ("fgsm", ["random-start": "true"]), ("pgd-linf", ["steps": "3"]),
-                                 ("pgd-l2", ["steps": "3"]), ("pgd-l2", ["steps": "4", "random-start": "true", "restarts": "2"])] {
+                                 ("pgd-l2", ["steps": "3"]), ("pgd-l2", ["steps": "4", "random-start": "true", "restarts": "2"]),
+                                 ("apgd-ce", ["steps": "5"]), ("apgd-dlr", ["steps": "5"]), ("apgd-t", ["steps": "5", "target-classes": "3"]),
+                                 ("apgd-ce", ["steps": "5", "restarts": "2", "stop-on-success": "false"])] {
             let failures = AttackConformance.check(try TestPlugins.attack(id), parameters: parameters)
             XCTAssertEqual(failures, [], "\(id) \(parameters):\n" + failures.joined(separator: "\n"))
         }
