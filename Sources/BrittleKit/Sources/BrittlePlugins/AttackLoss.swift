@@ -62,9 +62,10 @@ public enum AttackLoss: Sendable, Equatable {
         return (values, gradient)
     }
 
-    /// One row: writes d(value)/dz into `g` (zeroed by the caller) and returns the value.
+    /// One row: writes d(value)/dz into `g` and returns the value.
     private func rowLoss(_ z: UnsafePointer<Float>, _ C: Int, example i: Int, goal: AttackGoal,
                          gradient g: UnsafeMutablePointer<Float>) -> Float {
+        g.update(repeating: 0, count: C)
         // The class that must lose (`low`) and the class it must lose to (`high`): the value's
         // numerator is z_high - z_low, positive when `high` wins.
         let low: Int, high: Int
