@@ -138,6 +138,19 @@ final class SquareAttackTests: XCTestCase {
         }
     }
 
+    /// Restarts start afresh from their own stream, and an unbroken example keeps its highest
+    /// margin over them (on the constant model every margin is 0: the first restart's start).
+    func testRestartsStartAfreshAndKeepTheBest() throws {
+        let m = constantModel([1, 6, 6])
+        let x = randomImages(1, [1, 6, 6], seed: 8)
+        for norm in ["linf", "l2"] {
+            let (out, oracle) = record(try square(["norm": norm, "epsilon": "0.2", "queries": "4", "restarts": "2"]), m, x, [0])
+            XCTAssertEqual(oracle.queries.count, 4)
+            XCTAssertNotEqual(oracle.queries[2], oracle.queries[0], "\(norm): the second restart repeated the first's start")
+            XCTAssertEqual(out, oracle.queries[0], "\(norm): a later restart with no higher margin replaced the first's point")
+        }
+    }
+
     func testEpsilonZeroReturnsTheInputWithoutQueries() throws {
         let m = constantModel([1, 6, 6])
         let x = randomImages(3, [1, 6, 6], seed: 2)
