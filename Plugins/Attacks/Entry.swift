@@ -9,5 +9,5 @@ public func brittlePluginSwiftVersionEntry() -> UnsafePointer<CChar> { PluginEnt
 
 @_cdecl("brittle_plugin_register")
 public func brittlePluginRegisterEntry(_ registry: UnsafeMutableRawPointer) -> Int32 {
-    PluginEntry.register(registry, [FGSMPlugin(), PGDLinfPlugin(), PGDL2Plugin(), APGDCEPlugin(), APGDDLRPlugin(), APGDTargetedPlugin()])
+    PluginEntry.register(registry, [FGSMPlugin(), PGDLinfPlugin(), PGDL2Plugin(), APGDCEPlugin(), APGDDLRPlugin(), APGDTargetedPlugin(), SquarePlugin()])
 }

@@ -14,7 +14,7 @@ final class PluginLoaderTests: XCTestCase {
         let report = TestPlugins.report
         XCTAssert(report.diagnostics.filter { $0.kind != .notAPlugin }.isEmpty, "\(report.diagnostics)")
         XCTAssertEqual(Set(Registry.shared.ids(.architecture)).intersection(["mlp", "cnn-small", "resnet-mini"]).count, 3)
-        XCTAssertEqual(Set(Registry.shared.ids(.attack)).intersection(["fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t"]).count, 6)
+        XCTAssertEqual(Set(Registry.shared.ids(.attack)).intersection(["fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "square"]).count, 7)
         XCTAssertEqual(Set(Registry.shared.ids(.augmentation)).intersection(["random-crop", "horizontal-flip", "gaussian-noise"]).count, 3)
         // Intersections: tests that load external starters (ExternalPluginTests) share this registry.
         XCTAssertEqual(Set(Registry.shared.ids(.inputLayer)).intersection(["normalize"]).count, 1)
