@@ -136,7 +136,7 @@ struct Train: ParsableCommand {
         }
         note("training \(arch) (\(model.parameterCount) parameters) on \(trainSet.name): \(trainSet.count) train / \(testSet.count) test images, \(epochs) epochs, batch \(batchSize), \(Parallel.threads) threads"
              + (transforms.isEmpty ? "" : ", transforms: \(transforms.joined(separator: " "))"))
-        let outcome = try run.run(model, on: trainSet, test: testSet) { m, entry in
+        let outcome = try run.run(model, on: trainSet, test: testSet, onEpoch: { m, entry in
             note(String(format: "epoch %d: loss %.4f  train %.2f%%  test %.2f%%  %.0f img/s  %.1fs",
                         m.epoch, m.trainLoss, 100 * m.trainAccuracy, 100 * (m.testAccuracy ?? 0), m.imagesPerSecond, m.seconds))
             if let e = entry {
@@ -144,7 +144,7 @@ struct Train: ParsableCommand {
                      + e.robustAccuracy.keys.sorted().map { "; \($0): \(String(format: "%.2f%%", 100 * e.robustAccuracy[$0]!))" }.joined())
                 if let w = e.warning { note("  WARNING: \(w)") }
             }
-        }
+        })
         try Checkpoint.save(model, to: (out as NSString).appendingPathComponent(Checkpoint.fileName), registry: registry)
         let record = MetricsRecord(architecture: archPlugin, options: archConfig, transforms: transforms, run: run, outcome: outcome,
                                    train: trainSet, test: testSet)

@@ -212,7 +212,7 @@ extension HostileInputTests {
         let run = try box.run(["reproduce", "all", "--preset", "smoke", "--config", "/dev/zero", "--out", box.path("r")])
         box.assertRefused(run, mentions: ["/dev/zero", "not a regular file"])
         let big = box.path("big.json")
-        FileManager.default.createFile(atPath: big, contents: nil)
+        _ = FileManager.default.createFile(atPath: big, contents: nil)
         let handle = try XCTUnwrap(FileHandle(forWritingAtPath: big))
         try handle.truncate(atOffset: 2 << 20)  // sparse: 2 MiB of zeros, no disk used
         try handle.close()

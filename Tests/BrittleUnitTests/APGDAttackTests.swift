@@ -31,7 +31,7 @@ private final class ScriptedOracle: AttackOracle {
 }
 
 /// A classifier oracle that records the batch size and loss of every objective call.
-private final class RecordingOracle: AttackOracle {
+private final class APGDRecordingOracle: AttackOracle {
     let base: ClassifierOracle
     var calls: [(batch: Int, loss: AttackLoss)] = []
     init(_ model: Classifier) { base = ClassifierOracle(model) }
@@ -88,7 +88,7 @@ final class APGDAttackTests: XCTestCase {
     func testEachPluginAsksForItsLossAndTargets() throws {
         let (m, x) = constantModel()
         for stop in ["false", "true"] {
-            let oracle = RecordingOracle(m)
+            let oracle = APGDRecordingOracle(m)
             let a = try attack("apgd-t", ["steps": "3", "random-start": "false", "stop-on-success": stop])
             _ = withEvaluation(m) { a.perturb(x, goal: .untargeted(TrueLabels([1, 2])), oracle: oracle, exampleSeeds: [1, 2]) }
             // Stopping on success, the broken example leaves the batch after the start point.
@@ -99,7 +99,7 @@ final class APGDAttackTests: XCTestCase {
             XCTAssertEqual(oracle.calls.map { $0.batch }, stop == "true" ? [2, 1, 1, 1, 1, 1, 1, 1] : [2, 2, 2, 2, 1, 1, 1, 1])
         }
         for (id, expected) in [("apgd-t", AttackLoss.dlr), ("apgd-dlr", .dlr), ("apgd-ce", .crossEntropy)] {
-            let oracle = RecordingOracle(m)
+            let oracle = APGDRecordingOracle(m)
             let a = try attack(id, ["steps": "2"])
             _ = withEvaluation(m) { a.perturb(x, goal: .targeted(TargetLabels([0, 2])), oracle: oracle, exampleSeeds: [1, 2]) }
             XCTAssertEqual(oracle.calls.map { $0.loss }, Array(repeating: expected, count: 3), id)
@@ -119,7 +119,7 @@ final class APGDAttackTests: XCTestCase {
     func testRestartsRunOnTheUnbrokenExamples() throws {
         let (m, x) = constantModel()
         for (start, batches) in [("true", [2, 2, 2, 1, 1, 1, 1, 1, 1]), ("false", [2, 2, 2])] {
-            let oracle = RecordingOracle(m)
+            let oracle = APGDRecordingOracle(m)
             let a = try attack("apgd-ce", ["steps": "2", "restarts": "3", "random-start": start, "stop-on-success": "false"])
             _ = withEvaluation(m) { a.perturb(x, goal: .untargeted(TrueLabels([1, 2])), oracle: oracle, exampleSeeds: [1, 2]) }
             XCTAssertEqual(oracle.calls.map { $0.batch }, batches, "random-start \(start)")

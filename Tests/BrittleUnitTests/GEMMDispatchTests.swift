@@ -44,7 +44,7 @@ final class GEMMDispatchTests: XCTestCase {
             let dir = "\(root)/index\(i)"
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             for (f, v) in [("level", level), ("type", type), ("size", size)] {
-                FileManager.default.createFile(atPath: "\(dir)/\(f)", contents: Data((v + "\n").utf8))
+                _ = FileManager.default.createFile(atPath: "\(dir)/\(f)", contents: Data((v + "\n").utf8))
             }
         }
         let fake = CPUInfo.readCaches(root: root)

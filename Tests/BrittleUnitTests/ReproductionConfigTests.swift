@@ -84,15 +84,42 @@ final class ReproductionConfigTests: XCTestCase {
 
     // MARK: Claims
 
-    private func model(_ name: String, clean: Float, robust: Float, next: Float = 0.1, transferred: Float? = nil) -> ModelResult {
+    private func model(_ name: String, clean: Float, robust: Float, next: Float = 0.1, transferred: Float? = nil,
+                       ensemble: Float? = nil) -> ModelResult {
         ModelResult(name: name, label: name, seed: 0, architecture: "cnn-small", trainImages: 100, epochs: 1,
                     evaluation: ModelEvaluation(cleanAccuracy: clean, testImages: 100, nextClassFraction: next, robustCleanAccuracy: clean,
                                                 robustImages: 100, robust: [RobustPoint(epsilon: 1.0, robustAccuracy: robust)], steps: 20),
+                    ensemble: ensemble.map { EnsembleMeasurement(epsilon: 1.0, examples: 100, cleanAccuracy: clean, robustAccuracy: $0,
+                                                                 members: [], flags: [], sanitySample: 0, outcomes: nil) },
                     transferredAccuracy: transferred, stage: name)
+    }
+
+    func testClaimsUseTheEnsembleFigureWhenMeasuredAndSaySo() throws {
+        var c = try ReproductionConfig.preset("quick")
+        // PGD says D_R is 31 points above D_NR; the ensemble only 15: the claim follows the ensemble.
+        var r = ReproductionResults(config: c, experiments: ["robust-features"], threads: 2)
+        r.models = [model("d_r", clean: 0.80, robust: 0.35, ensemble: 0.19), model("d_nr", clean: 0.79, robust: 0.04, ensemble: 0.04),
+                    model("d_sub", clean: 0.84, robust: 0.33, ensemble: 0.21)]
+        var claims = Dictionary(uniqueKeysWithValues: ReproductionClaims.evaluate(r).map { ($0.id, $0) })
+        XCTAssertEqual(claims["robust-vs-non-robust"]?.holds, false)
+        XCTAssertTrue(claims["robust-vs-non-robust"]?.statement.contains("under the attack ensemble (apgd-ce, apgd-t, square)") == true)
+        XCTAssertTrue(claims["robust-vs-non-robust"]?.detail.contains("robust 19.0% vs 4.0%") == true, claims["robust-vs-non-robust"]?.detail ?? "")
+        XCTAssertTrue(claims["d_sub-control"]?.detail.contains("(PGD-20: 35.0% vs 33.0%)") == true, claims["d_sub-control"]?.detail ?? "")
+        // A model without its ensemble figure (a partial run): no claim rather than a mixed one.
+        r.models[1] = model("d_nr", clean: 0.79, robust: 0.04)
+        claims = Dictionary(uniqueKeysWithValues: ReproductionClaims.evaluate(r).map { ($0.id, $0) })
+        XCTAssertNil(claims["robust-vs-non-robust"])
+        // robust_evaluation = pgd: PGD's figures, and the statement says so.
+        c.robustEvaluation = "pgd"
+        r.config = c
+        claims = Dictionary(uniqueKeysWithValues: ReproductionClaims.evaluate(r).map { ($0.id, $0) })
+        XCTAssertEqual(claims["robust-vs-non-robust"]?.holds, true)
+        XCTAssertTrue(claims["robust-vs-non-robust"]?.statement.contains("under PGD-20") == true)
     }
 
     func testClaimsHoldAndFailOnTheirThresholds() throws {
         var c = try ReproductionConfig.preset("quick")
+        c.robustEvaluation = "pgd"
         c.detEpsilons = [2]
         var r = ReproductionResults(config: c, experiments: ["robust-features"], threads: 2)
         r.models = [model("d_r", clean: 0.80, robust: 0.35, transferred: 0.7), model("d_nr", clean: 0.79, robust: 0.04),

@@ -11,7 +11,7 @@ import XCTest
 
 /// An oracle that records every query and fails the test on a gradient request: what a
 /// score-based attack may see of the model.
-final class RecordingOracle: AttackOracle {
+final class SquareRecordingOracle: AttackOracle {
     let base: ClassifierOracle
     /// The inputs of every `scores` call, in order.
     private(set) var queries: [Tensor] = []
@@ -59,8 +59,8 @@ final class SquareAttackTests: XCTestCase {
     }
 
     /// Runs `attack` through a recording oracle; returns the proposal and the oracle.
-    func record(_ attack: any Attack, _ m: Classifier, _ x: Tensor, _ labels: [Int], seeds: [UInt64]? = nil) -> (Tensor, RecordingOracle) {
-        let oracle = RecordingOracle(m)
+    func record(_ attack: any Attack, _ m: Classifier, _ x: Tensor, _ labels: [Int], seeds: [UInt64]? = nil) -> (Tensor, SquareRecordingOracle) {
+        let oracle = SquareRecordingOracle(m)
         let out = attack.perturb(x, goal: .untargeted(TrueLabels(labels)), oracle: oracle,
                                  exampleSeeds: seeds ?? (0..<x.batchSize).map { UInt64(100 + $0) })
         return (out, oracle)

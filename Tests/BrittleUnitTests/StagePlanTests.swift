@@ -45,9 +45,13 @@ final class StagePlanTests: XCTestCase {
             for u in s.upstream { XCTAssertTrue(seen.contains(u), "\(s.name) reads \(u), which is not before it") }
             XCTAssertTrue(seen.insert(s.key).inserted, "\(s.name) twice")
         }
-        XCTAssertEqual(p.stages.count, 31)
+        XCTAssertEqual(p.stages.count, 40)
         let kinds = Dictionary(grouping: p.stages, by: \.work.kind).mapValues(\.count)
-        XCTAssertEqual(kinds, ["train": 14, "construct": 6, "evaluate": 9, "transfer-examples": 1, "transfer": 1])
+        // Every evaluated model also faces the attack ensemble (robust_evaluation = ensemble).
+        XCTAssertEqual(kinds, ["train": 14, "construct": 6, "evaluate": 9, "ensemble": 9, "transfer-examples": 1, "transfer": 1])
+        var pgdOnly = try ReproductionConfig.preset("smoke")
+        pgdOnly.robustEvaluation = "pgd"
+        XCTAssertEqual(try plan(pgdOnly).stages.count, 31, "robust_evaluation = pgd plans no ensemble stage")
         // plan.json round-trips.
         let data = try p.encoded()
         let file = NSTemporaryDirectory() + "plan-\(getpid()).json"
@@ -81,7 +85,8 @@ final class StagePlanTests: XCTestCase {
         let names = changedNames(original, try plan(changed))
         let expected: Set<String> = ["d_rand-s0", "d_rand_any-s0", "d_rand_robust-s0", "train-d_rand-cnn-small-s0", "train-d_rand_any-cnn-small-s0",
                                "train-d_rand_robust-cnn-small-s0", "eval-train-d_rand-cnn-small-s0", "eval-train-d_rand_any-cnn-small-s0",
-                               "eval-train-d_rand_robust-cnn-small-s0", "train-d_rand-mlp-s0", "train-d_rand-resnet-mini-s0", "transfer-s0"]
+                               "eval-train-d_rand_robust-cnn-small-s0", "train-d_rand-mlp-s0", "train-d_rand-resnet-mini-s0", "transfer-s0",
+                               "ensemble-train-d_rand-cnn-small-s0", "ensemble-train-d_rand_any-cnn-small-s0", "ensemble-train-d_rand_robust-cnn-small-s0"]
         XCTAssertEqual(names, expected)
     }
 
@@ -97,8 +102,8 @@ final class StagePlanTests: XCTestCase {
         let alone = planner.stages.count
         try planner.add(b, experiments: [.nonRobustFeatures], id: "b")
         let p = planner.plan(threads: 1)
-        // Only D_rand and its two controls (each built, trained, evaluated) differ.
-        XCTAssertEqual(p.stages.count, alone + 9)
+        // Only D_rand and its two controls (each built, trained, evaluated by PGD and the ensemble) differ.
+        XCTAssertEqual(p.stages.count, alone + 12)
         XCTAssertEqual(p.runs.count, 2)
         let standardA: String? = p.runs[0].seeds[0].models.first(where: { $0.name == "standard" })?.train
         let standardB: String? = p.runs[1].seeds[0].models.first(where: { $0.name == "standard" })?.train
