@@ -55,7 +55,7 @@ final class ExecutorCLITests: CLITestCase {
             for u in s.upstream { XCTAssertTrue(seen.contains(u), "\(s.name) reads \(u), which is not an earlier stage") }
             seen.insert(s.key)
         }
-        XCTAssertEqual(Set(plan.stages.map(\.work.kind)).count, 5, "every stage kind: \(Set(plan.stages.map(\.work.kind)))")
+        XCTAssertEqual(Set(plan.stages.map(\.work.kind)).count, 6, "every stage kind: \(Set(plan.stages.map(\.work.kind)))")
         for key in plan.runs[0].stageKeys { XCTAssertNotNil(plan.stage(key), "a run names a stage not in the plan") }
 
         assertSuccess(try brittle(["reproduce", "all", "--preset", "smoke", "--plan-only", "--set", "set_epochs=1", "--out", b]))
@@ -112,12 +112,12 @@ final class ExecutorCLITests: CLITestCase {
         let bad = try XCTUnwrap(changed.stages.first { $0.name == "d_r-s0" })
         let badLog = "\(procs)/logs/\(bad.directoryName).log"
         XCTAssertEqual(failing.status, 1, failing.transcript)
-        XCTAssertTrue(failing.stderr.contains("1 stage(s) failed, blocking 2") && failing.stderr.contains("  \(bad.name): exit status 1, log \(badLog)"),
+        XCTAssertTrue(failing.stderr.contains("1 stage(s) failed, blocking 3") && failing.stderr.contains("  \(bad.name): exit status 1, log \(badLog)"),
                       failing.transcript)
         XCTAssertTrue(try String(contentsOfFile: badLog, encoding: .utf8).contains(Checkpoint.fileName), "the log does not name the damaged file")
         let dependents = changed.dependents(of: bad.key)
         let blockedNames = Set(dependents.compactMap { changed.stage($0)?.name })
-        XCTAssertEqual(blockedNames, ["train-d_r-cnn-small-s0", "eval-train-d_r-cnn-small-s0"])
+        XCTAssertEqual(blockedNames, ["train-d_r-cnn-small-s0", "eval-train-d_r-cnn-small-s0", "ensemble-train-d_r-cnn-small-s0"])
         XCTAssertEqual(Set(stageLines(failing, "[blocked]")), blockedNames, failing.stderr)
         XCTAssertEqual(stageLines(failing, "[FAILED]"), [bad.name], failing.stderr)
         for s in changed.stages where s.key != bad.key && !dependents.contains(s.key) {
@@ -130,13 +130,13 @@ final class ExecutorCLITests: CLITestCase {
         let lines = status.stdout.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains { $0.hasPrefix("failed") && $0.contains(bad.name) && $0.contains(badLog) }, status.stdout)
         for name in blockedNames { XCTAssertTrue(lines.contains { $0.hasPrefix("blocked") && $0.contains(name) }, status.stdout) }
-        XCTAssertEqual(lines.filter { $0.hasPrefix("done") }.count, changed.stages.count - 3, status.stdout)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("done") }.count, changed.stages.count - 4, status.stdout)
 
         // The partial run's report, re-rendered: the missing stages listed, no bundle.
         for f in ["report.md", "results.json"] { try? FileManager.default.removeItem(atPath: procs + "/" + f) }
         let report = try brittle(["reproduce", "report", procs])
         assertSuccess(report)
-        XCTAssertTrue(report.stdout.contains("partial: 3 stages not finished"), report.transcript)
+        XCTAssertTrue(report.stdout.contains("partial: 4 stages not finished"), report.transcript)
         XCTAssertTrue(exists(procs + "/report.md"))
         XCTAssertFalse(exists(procs + "/experiment.tar.zst"), "a partial run was bundled")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: procs + "/results.json"))) as! [String: Any]

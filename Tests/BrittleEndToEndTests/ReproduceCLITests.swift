@@ -44,6 +44,12 @@ final class ReproduceCLITests: CLITestCase {
         XCTAssertEqual(results.sets("d_rand").first?.reported["target-equals-label"], 0, "D_rand's targets exclude y")
         XCTAssertTrue(results.models.allSatisfy { $0.evaluation.robust.count == 2 && $0.transferredAccuracy != nil })
         XCTAssertEqual(results.subsetIndices.first?.count, 200)
+        // Every model also faced the attack ensemble, on the smoke preset's 50 images, and the
+        // report shows it beside PGD.
+        XCTAssertTrue(results.models.allSatisfy { $0.ensemble?.examples == 50 && $0.ensemble?.members.map(\.attack) == ["apgd-ce", "apgd-t", "square"] })
+        XCTAssertTrue(results.models.allSatisfy { m in m.ensemble.map { Double($0.robustAccuracy) <= $0.members.first!.robustAccuracy + 1e-6 } ?? false })
+        let strong = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(strong.contains("## Strong evaluation: PGD-") && strong.contains("under the attack ensemble (apgd-ce, apgd-t, square)"))
         XCTAssertFalse(first.stdout.isEmpty)
 
         // The bundle verifies, and re-evaluating its models gives the recorded figures.
@@ -67,7 +73,7 @@ final class ReproduceCLITests: CLITestCase {
         let rerun = stageLines(changed, "[stage]")
         XCTAssertTrue(rerun.contains("train-d_r-cnn-small-s0") && rerun.contains("eval-train-d_det_eps2-cnn-small-s0")
                       && rerun.contains("train-d_rand-resnet-mini-s0"), "\(rerun)")
-        XCTAssertEqual(rerun.filter { !($0.hasPrefix("train-") || $0.hasPrefix("eval-train-") || $0 == "transfer-s0") }, [],
+        XCTAssertEqual(rerun.filter { !($0.hasPrefix("train-") || $0.hasPrefix("eval-train-") || $0.hasPrefix("ensemble-train-") || $0 == "transfer-s0") }, [],
                        "stages that do not depend on set_epochs were recomputed")
         XCTAssertTrue(stageLines(changed, "[cached]").contains("robust-cnn-small-s0"))
 

@@ -72,7 +72,7 @@ final class SlurmExecutorTests: CLITestCase {
         let run = try slurmBrittle(slurmArgs)
         assertSuccess(run)
         let plan = try ReproductionPlan.read(cluster + "/plan.json")
-        XCTAssertEqual(Set(plan.stages.map(\.work.kind)).count, 5, "not every stage kind: \(plan.stages.map(\.name))")
+        XCTAssertEqual(Set(plan.stages.map(\.work.kind)).count, 6, "not every stage kind: \(plan.stages.map(\.name))")
         let jobs = try RunDirectory(cluster).jobs()
         XCTAssertEqual(Set(jobs.keys), Set(plan.stages.map(\.key)), "jobs.json")
         for s in plan.stages {
@@ -86,6 +86,9 @@ final class SlurmExecutorTests: CLITestCase {
         XCTAssertEqual(c.models.map(\.name), l.models.map(\.name))
         XCTAssertEqual(c.models.map(\.evaluation), l.models.map(\.evaluation), "Slurm and local figures differ")
         XCTAssertEqual(c.models.map(\.transferredAccuracy), l.models.map(\.transferredAccuracy))
+        XCTAssertEqual(c.models.map { $0.ensemble?.members.map(\.broken) }, l.models.map { $0.ensemble?.members.map(\.broken) },
+                       "the ensemble broke different examples on Slurm")
+        XCTAssertEqual(c.models.map { $0.ensemble?.robustAccuracy }, l.models.map { $0.ensemble?.robustAccuracy })
         XCTAssertEqual(try json(c.transfer), try json(l.transfer), "Figure 3 differs")
         XCTAssertFalse(c.transfer.isEmpty)
         let lm = models(local, plan: plan), cm = models(cluster, plan: plan)
@@ -105,10 +108,10 @@ final class SlurmExecutorTests: CLITestCase {
         var blocked = Set<String>()
         for s in bad { blocked.formUnion(changed.dependents(of: s.key)) }
         let blockedNames = Set(blocked.compactMap { changed.stage($0)?.name })
-        XCTAssertEqual(blockedNames, ["eval-train-d_rand-cnn-small-s0", "transfer-s0"])
+        XCTAssertEqual(blockedNames, ["eval-train-d_rand-cnn-small-s0", "ensemble-train-d_rand-cnn-small-s0", "transfer-s0"])
         XCTAssertEqual(Set(stageLines(failing, "[FAILED]")), Set(bad.map(\.name)), failing.stderr)
         XCTAssertEqual(Set(stageLines(failing, "[blocked]")), blockedNames, failing.stderr)
-        XCTAssertTrue(failing.stderr.contains("2 stage(s) failed, blocking 2"), failing.transcript)
+        XCTAssertTrue(failing.stderr.contains("2 stage(s) failed, blocking 3"), failing.transcript)
         for s in bad {
             let log = try XCTUnwrap(newJobs[s.key]).log
             XCTAssertTrue(failing.stderr.contains("\(s.name): exit status 1, log \(log)"), "\(s.name) not reported with \(log):\n\(failing.stderr)")

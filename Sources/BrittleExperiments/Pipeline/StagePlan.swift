@@ -94,7 +94,7 @@ public struct PlannedRun: Codable, Sendable {
 
     /// Every stage key the run's results read.
     public var stageKeys: [String] {
-        seeds.flatMap { s in s.models.flatMap { [$0.train, $0.evaluation] } + s.sets.map(\.construction) + (s.transfer.map { [$0] } ?? []) }
+        seeds.flatMap { s in s.models.flatMap { [$0.train, $0.evaluation] + ($0.ensemble.map { [$0] } ?? []) } + s.sets.map(\.construction) + (s.transfer.map { [$0] } ?? []) }
     }
 }
 
