@@ -120,6 +120,11 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
             c.robustTestLimit = 1000
             c.transferEpochs = 2
             c.transferTrainLimit = 20000
+            // The ensemble on the first 200 robust-test images with 3 APGD-T targets and 1,000
+            // Square queries: minutes, not the hours of the full budget on 1,000 images.
+            c.ensembleTestLimit = 200
+            c.ensembleTargetClasses = 3
+            c.ensembleQueries = 1000
         case "paper":
             // The full protocol scaled to Fashion-MNIST: all 60k images (for every set), 1,000
             // inversion steps, the D_det budget sweep, 2 seeds, 2,000 robust-test images. Hours.
