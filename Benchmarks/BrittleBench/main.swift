@@ -13,7 +13,7 @@ struct BrittleBenchCommand: ParsableCommand {
             Results on shared VMs are noisy: every subcommand interleaves the contenders and \
             keeps the best of several batches. BRITTLE_ISA=avx2|avx512 forces the GEMM kernel path.
             """,
-        subcommands: [GEMMBench.self, TrainBench.self, AttackBench.self, InvertBench.self, EpochBench.self, BundleBench.self, ProfileBench.self])
+        subcommands: [GEMMBench.self, TrainBench.self, AttackBench.self, InvertBench.self, EpochBench.self, BundleBench.self, ProfileBench.self, EnsembleBench.self])
 }
 
 do {
