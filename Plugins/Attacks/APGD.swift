@@ -121,7 +121,7 @@ final class APGDAttack: Attack {
         }
         // Marks example position p broken at `current` the first time it succeeds.
         func noteSuccess(_ p: Int, prediction: Int) {
-            guard !broken[p], succeeded(prediction, example: active[p], goal) else { return }
+            guard !broken[p], goal.isMet(by: prediction, example: active[p]) else { return }
             broken[p] = true
             for j in 0..<d { firstBreak[p * d + j] = current[p * d + j] }
         }
@@ -214,14 +214,5 @@ final class APGDAttack: Attack {
         for j in 0..<d { point[j] -= x.scalars[i * d + j] }
         point.withUnsafeMutableBufferPointer { geometry.project($0.baseAddress!, d, epsilon: tm.epsilon) }
         for j in 0..<d { point[j] = min(max(x.scalars[i * d + j] + point[j], tm.lowerBound), tm.upperBound) }
-    }
-
-    /// Whether `prediction` achieves the goal for example i (for APGD-T's runs toward a class,
-    /// the goal is still untargeted: any class but the true one).
-    func succeeded(_ prediction: Int, example i: Int, _ goal: AttackGoal) -> Bool {
-        switch goal {
-        case .untargeted(let y): return prediction != y.classes[i]
-        case .targeted(let t): return prediction == t.classes[i]
-        }
     }
 }

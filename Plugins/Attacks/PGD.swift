@@ -34,7 +34,7 @@ final class PGDAttack: Attack {
         func consider(_ candidate: Tensor, _ values: [Float], _ logits: Tensor) {
             let predictions = logits.argmaxRows()
             for i in 0..<N {
-                let ok = succeeded(predictions[i], i, goal)
+                let ok = goal.isMet(by: predictions[i], example: i)
                 let better = s.trackBest
                     ? (ok && !bestSucceeded[i]) || (ok == bestSucceeded[i] && values[i] > bestValue[i])
                     : true
@@ -82,12 +82,5 @@ final class PGDAttack: Attack {
 
     @inline(__always) func clamp(_ v: Float) -> Float {
         min(max(v, settings.threat.lowerBound), settings.threat.upperBound)
-    }
-
-    @inline(__always) func succeeded(_ prediction: Int, _ i: Int, _ goal: AttackGoal) -> Bool {
-        switch goal {
-        case .untargeted(let y): return prediction != y.classes[i]
-        case .targeted(let t): return prediction == t.classes[i]
-        }
     }
 }

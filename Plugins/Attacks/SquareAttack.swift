@@ -95,7 +95,7 @@ final class SquareAttack: Attack {
                 let predictions = logits.argmaxRows()
                 for (row, k) in queried.enumerated() {
                     let i = live[k]
-                    let nowBroken = succeeded(predictions[row], i, goal)
+                    let nowBroken = goal.isMet(by: predictions[row], example: i)
                     guard nowBroken || values[row] > currentValue[k] else { continue }
                     currentValue[k] = values[row]
                     for j in 0..<d { current[k * d + j] = candidate[k * d + j] }
@@ -112,12 +112,5 @@ final class SquareAttack: Attack {
             }
         }
         return Tensor(shape: x.shape, scalars: best)
-    }
-
-    @inline(__always) func succeeded(_ prediction: Int, _ i: Int, _ goal: AttackGoal) -> Bool {
-        switch goal {
-        case .untargeted(let y): return prediction != y.classes[i]
-        case .targeted(let t): return prediction == t.classes[i]
-        }
     }
 }

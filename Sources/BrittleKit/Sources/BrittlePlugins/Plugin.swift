@@ -106,6 +106,16 @@ public enum AttackGoal: Sendable, Equatable {
         }
     }
 
+    /// Whether `prediction` meets the goal for example `i`: any class but the true one
+    /// (untargeted), the target (targeted). The host scores with the same rule.
+    @inlinable
+    public func isMet(by prediction: Int, example i: Int) -> Bool {
+        switch self {
+        case .untargeted(let y): return prediction != y.classes[i]
+        case .targeted(let t): return prediction == t.classes[i]
+        }
+    }
+
     /// The goal for examples `indices`, in that order.
     public func subset(_ indices: [Int]) -> AttackGoal {
         switch self {
