@@ -24,8 +24,10 @@ struct ReproduceRun: ParsableCommand {
             EXPERIMENT is robust-features (Figure 2: D, adversarial training, D_R, D_NR, D_sub), \
             non-robust-features (Table 1: D_rand, D_det, D_sub and controls), transfer (Figure 3), or all.
             Presets: smoke (every stage, tiny, under a minute; its figures mean nothing), quick \
-            (Fashion-MNIST, 18-26 minutes on 2 cores, depending on the CPU), paper (all 60k images, 1000 inversion steps, \
-            the D_det budget sweep, 2 seeds; hours). Override any setting with --set key=value or a JSON \
+            (Fashion-MNIST, 18-26 minutes on 2 cores, depending on the CPU), reference (the protocol of the reference \
+            run the report quotes, every row beside its reference figure; hours), paper (all 60k images, 1000 inversion steps, \
+            the D_det budget sweep, 2 seeds; hours). seeds replicate the whole pipeline, set_seeds the models trained \
+            on each constructed set (tables show mean, range and 95% interval). Override any setting with --set key=value or a JSON \
             --config file; `--show-config` prints them all.
             The run is a graph of stages (OUT/plan.json; --plan-only writes it and stops), cached \
             in OUT/stages by a hash of their work, inputs and code: rerunning skips what is done, \
@@ -46,7 +48,7 @@ struct ReproduceRun: ParsableCommand {
     @Argument(help: "robust-features, non-robust-features, transfer or all.")
     var experiment: String?
 
-    @Option(help: "Preset: smoke, quick or paper.") var preset: String = "quick"
+    @Option(help: "Preset: smoke, quick, reference or paper.") var preset: String = "quick"
 
     @Option(name: .customLong("set"), help: "Override a setting, key=value (repeatable), e.g. set_size=3000, det_epsilons=1,2,4.")
     var settings: [String] = []

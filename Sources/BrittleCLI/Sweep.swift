@@ -39,7 +39,7 @@ struct SweepRunCommand: ParsableCommand {
 
     @Option(help: "Seeds of every grid point, comma-separated (default: the preset's).") var seeds: String?
 
-    @Option(help: "Preset: smoke, quick or paper.") var preset: String = "quick"
+    @Option(help: "Preset: smoke, quick, reference or paper.") var preset: String = "quick"
     @Option(name: .customLong("set"), help: "Override a setting for every point, key=value (repeatable).") var settings: [String] = []
     @Option(help: "JSON file of settings to override (applied before --set).") var config: String?
     @Option(help: "Output directory (default runs/sweep-PRESET); its stages/ cache is reused.") var out: String?

@@ -14,7 +14,7 @@ final class ReproductionConfigTests: XCTestCase {
         XCTAssertEqual(paper.inversionIterations, 1000)
         XCTAssertEqual(paper.setSize, 60000)
         XCTAssertEqual(paper.detEpsilons, [1, 2, 4, 8])
-        XCTAssertThrowsError(try ReproductionConfig.preset("fast")) { XCTAssertTrue("\($0)".contains("smoke, quick, paper"), "\($0)") }
+        XCTAssertThrowsError(try ReproductionConfig.preset("fast")) { XCTAssertTrue("\($0)".contains("smoke, quick, reference, paper"), "\($0)") }
     }
 
     func testSetParsesNumbersListsBooleansNullAndHyphenatedKeys() throws {

@@ -1,8 +1,10 @@
 // Turns a configuration and its experiments into stages of the graph (StagePlan.swift): the
-// standard and robust models on D, the constructed sets and the models trained on them, D_sub,
+// standard and robust models on D, the constructed sets and the models trained on them (one per
+// set seed), D_sub,
 // the evaluations, and Figure 3's transfer, in the order the experiments read them. Stages with
 // the same key are one node, so a sweep's grid points share what they have in common. Plans
 // only; nothing is loaded or run.
+import BrittleNN
 import BrittlePlugins
 import Foundation
 
@@ -135,16 +137,28 @@ struct RunPlanner {
                                  passes: Double(config.setSize) * steps * 3)
     }
 
-    mutating func model(on set: TrainingSet, seed: UInt64, architecture: String? = nil) throws -> String {
+    /// The training seed of a model trained on a set of pipeline seed `seed` with set seed
+    /// `setSeed`: the pipeline seed itself for set seed 0 (so a run with set_seeds = [0] trains
+    /// exactly what it did before set seeds existed), a mix of both otherwise.
+    static func trainingSeed(pipeline seed: UInt64, set setSeed: UInt64) -> UInt64 {
+        guard setSeed != 0 else { return seed }
+        var g = SeededGenerator(seed: seed ^ (setSeed &* 0x9E37_79B9_7F4A_7C15))
+        return g.next()
+    }
+
+    /// A model trained on `set` (built with pipeline seed `seed`) with set seed `setSeed`.
+    mutating func model(on set: TrainingSet, seed: UInt64, setSeed: UInt64, architecture: String? = nil) throws -> String {
         let arch = architecture ?? config.architecture
+        let trainingSeed = RunPlanner.trainingSeed(pipeline: seed, set: setSeed)
+        let suffix = "s\(seed)" + (setSeed == 0 ? "" : "-t\(setSeed)")
         switch set {
         case .constructed(let c):
             let built = try construct(c, seed: seed)
-            return try train("train-\(c.name)-\(arch)-s\(seed)", architecture: arch, data: .constructed(c),
-                             epochs: config.setEpochs, seed: seed, upstream: [built])
+            return try train("train-\(c.name)-\(arch)-\(suffix)", architecture: arch, data: .constructed(c),
+                             epochs: config.setEpochs, seed: trainingSeed, upstream: [built])
         case .subset:
-            return try train("train-d_sub-\(arch)-s\(seed)", architecture: arch, data: .subset(size: config.setSize, seed: seed),
-                             epochs: config.setEpochs, seed: seed)
+            return try train("train-d_sub-\(arch)-\(suffix)", architecture: arch, data: .subset(size: config.setSize, seed: seed),
+                             epochs: config.setEpochs, seed: trainingSeed)
         }
     }
 
@@ -192,10 +206,12 @@ extension RunPlanner {
     /// The stages of one seed: Figure 2's models and sets, Table 1's, Figure 3's transfer.
     mutating func seed(_ seed: UInt64, experiments wanted: Set<ReproductionExperiment>) throws -> PlannedSeed {
         var out = PlannedSeed(seed: seed)
-        var models: [(name: String, label: String, key: String)] = [("standard", ModelResult.label("standard"), try standard(seed))]
+        // Models on D have no set seed; every set's model is trained once per set seed.
+        var models: [(name: String, label: String, key: String, setSeed: UInt64?)] =
+            [("standard", ModelResult.label("standard"), try standard(seed), nil)]
         var sets: [TrainingSet] = []
         if wanted.contains(.robustFeatures) {
-            models.append(("robust", ModelResult.label("robust"), try robust(seed)))
+            models.append(("robust", ModelResult.label("robust"), try robust(seed), nil))
             sets += [.constructed(.dR), .constructed(.dNR), .subset]
         }
         if wanted.contains(.nonRobustFeatures) {
@@ -209,7 +225,7 @@ extension RunPlanner {
         var seen = Set<String>()
         sets = sets.filter { seen.insert($0.name).inserted }
         for set in sets {
-            models.append((set.name, set.label, try model(on: set, seed: seed)))
+            for t in config.setSeeds { models.append((set.name, set.label, try model(on: set, seed: seed, setSeed: t), t)) }
         }
         for case .constructed(let c) in sets {
             out.sets.append(PlannedSet(name: c.name, label: c.label, construction: try construct(c, seed: seed)))
@@ -217,10 +233,12 @@ extension RunPlanner {
         for m in models {
             out.models.append(PlannedModel(name: m.name, label: m.label, train: m.key,
                                            evaluation: try evaluation(of: m.key, name: name(m.key)),
-                                           ensemble: try ensemble(of: m.key, name: name(m.key))))
+                                           ensemble: try ensemble(of: m.key, name: name(m.key)), setSeed: m.setSeed))
         }
         if wanted.contains(.transfer) {
-            out.transfer = try transfer(seed: seed, relabelled: relabelled, models: models.map { ($0.name, $0.key) })
+            // Figure 3 uses the first set seed's models.
+            let first = models.filter { $0.setSeed == nil || $0.setSeed == config.setSeeds[0] }
+            out.transfer = try transfer(seed: seed, relabelled: relabelled, models: first.map { ($0.name, $0.key) })
         }
         return out
     }
@@ -235,7 +253,7 @@ extension RunPlanner {
                                          plugins: ["pgd-l2", config.architecture], passes: robustImages * Double(config.transferSteps) * 3)
         var upstream = [examples] + models.map(\.key)
         for arch in config.transferArchitectures {
-            upstream.append(try model(on: .constructed(relabelled), seed: seed, architecture: arch))
+            upstream.append(try model(on: .constructed(relabelled), seed: seed, setSeed: config.setSeeds[0], architecture: arch))
             upstream.append(try train("target-\(arch)-s\(seed)", architecture: arch, data: .original(limit: config.transferTrainLimit),
                                       epochs: config.transferEpochs, seed: seed &+ 1000))
         }

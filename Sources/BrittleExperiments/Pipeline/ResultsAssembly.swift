@@ -40,7 +40,7 @@ extension ReproductionResults {
                 let ensemble = try m.ensemble.flatMap(finished).map { try read(EnsembleMeasurement.self, $0, EnsembleMeasurement.file).summary }
                 guard let t, let e else { continue }
                 let training = try read(TrainingRecord.self, t, "training.json")
-                r.models.append(ModelResult(name: m.name, label: m.label, seed: seed.seed, architecture: training.architecture,
+                r.models.append(ModelResult(name: m.name, label: m.label, seed: seed.seed, setSeed: m.setSeed, architecture: training.architecture,
                                             trainImages: training.trainImages, epochs: training.epochs.count,
                                             evaluation: try read(ModelEvaluation.self, e, "evaluation.json"), ensemble: ensemble,
                                             stage: t.name))

@@ -64,6 +64,8 @@ public struct PlannedModel: Codable, Sendable {
     public var evaluation: String
     /// The ensemble evaluation's stage (nil with robust_evaluation = pgd).
     public var ensemble: String?
+    /// The set seed of a model trained on a constructed set or D_sub (nil: a model on D).
+    public var setSeed: UInt64?
 }
 
 /// A constructed set of a run.

@@ -52,6 +52,8 @@ public struct ModelResult: Codable, Sendable {
     public var name: String
     public var label: String
     public var seed: UInt64
+    /// The set seed of a model trained on a constructed set or D_sub (nil: a model on D).
+    public var setSeed: UInt64?
     public var architecture: String
     public var trainImages: Int
     public var epochs: Int
@@ -63,6 +65,9 @@ public struct ModelResult: Codable, Sendable {
     public var transferredAccuracy: Float?
     /// The cache stage that holds it (stages/<stage>-<key>/model.safetensors).
     public var stage: String
+
+    /// "seed 0", or "seed 0, set seed 1" for a model trained on a set.
+    public var seedDescription: String { "seed \(seed)" + (setSeed.map { ", set seed \($0)" } ?? "") }
 
     static func label(_ name: String) -> String {
         switch name {
@@ -139,9 +144,13 @@ public struct TransferResult: Codable, Sendable {
 public struct ClaimResult: Codable, Sendable {
     public var id: String
     public var statement: String
-    /// nil: reported only (no pass/fail).
+    /// nil: reported only (no pass/fail). With several seed runs: whether it holds on the means.
     public var holds: Bool?
     public var detail: String
+    /// With several seed runs (pipeline seed × set seed): how many measured the claim, and in
+    /// how many of them it holds.
+    public var seedRuns: Int?
+    public var seedRunsHolding: Int?
 }
 
 /// Everything a run measured.

@@ -39,7 +39,8 @@ public struct SweepPoint: Codable, Hashable, Sendable {
 /// `--grid det_epsilons=1;2,4;8` sweeps `[1, 2]` and `[4, 8]`. The values may instead be one JSON
 /// array: `--grid det_epsilons=[[1,2],[4,8]]`, `--grid inversion_start=["noise","other-image"]`
 /// (JSON also lets a string value contain a comma). `null` is a value (`test_limit=1000,null`).
-/// `seeds` is not a grid key (seeds come from `--seeds`), nor is `preset` (`--preset`).
+/// `seeds` is not a grid key (seeds come from `--seeds`), nor are `set_seeds` (a setting of
+/// every point: `--set set_seeds=0,1,2`) and `preset` (`--preset`).
 public struct SweepGrid: Codable, Equatable, Sendable {
     /// One swept key and its values, in the order given.
     public struct Axis: Codable, Equatable, Sendable {
@@ -52,8 +53,8 @@ public struct SweepGrid: Codable, Equatable, Sendable {
     /// The axes, in the order of the `--grid` options.
     public var axes: [Axis]
 
-    /// Keys a grid can sweep: every ReproductionConfig key but `seeds` and `preset`.
-    public static var keys: [String] { ReproductionConfig.keys.subtracting(["seeds", "preset"]).sorted() }
+    /// Keys a grid can sweep: every ReproductionConfig key but `seeds`, `set_seeds` and `preset`.
+    public static var keys: [String] { ReproductionConfig.keys.subtracting(["seeds", "set_seeds", "preset"]).sorted() }
 
     /// Parses the `--grid` arguments (`key=v1,v2,...`, one per option), checking each value by
     /// applying it to `base` with `ReproductionConfig.set`.
@@ -113,6 +114,7 @@ public struct SweepGrid: Codable, Equatable, Sendable {
         }
         let key = rawKey.replacingOccurrences(of: "-", with: "_")
         if key == "seeds" { throw ReproductionError("--grid seeds: seeds are not a grid key; give them with --seeds 0,1,2") }
+        if key == "set_seeds" { throw ReproductionError("--grid set_seeds: set seeds are not a grid key; give them to every point with --set set_seeds=0,1,2") }
         if key == "preset" { throw ReproductionError("--grid preset: the preset is not a grid key; run one sweep per --preset") }
         guard SweepGrid.keys.contains(key) else {
             throw ReproductionError("--grid: unknown key '\(rawKey)'; known keys: \(SweepGrid.keys.joined(separator: ", "))")

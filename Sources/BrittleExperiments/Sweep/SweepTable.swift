@@ -115,37 +115,37 @@ public struct SweepTable: Codable, Sendable {
         for r in all { for m in r.results.models where labels[m.name] == nil { labels[m.name] = m.label } }
         for r in all { for s in r.results.sets where labels[s.name] == nil { labels[s.name] = s.label } }
 
+        // A figure's values at a point: one per seed run and, for models trained on a set, per set seed.
         var figures: [SweepFigure] = []
-        func add(_ id: String, _ label: String, _ unit: String, _ value: (ReproductionResults) -> Double?) {
-            let stats = byPoint.map { runs in SweepStatistics(runs.compactMap { value($0.results) }) }
+        func add(_ id: String, _ label: String, _ unit: String, _ values: (ReproductionResults) -> [Double]) {
+            let stats = byPoint.map { runs in SweepStatistics(runs.flatMap { values($0.results) }) }
             if stats.contains(where: { $0 != nil }) { figures.append(SweepFigure(id: id, label: label, unit: unit, points: stats)) }
         }
-        func model(_ r: ReproductionResults, _ name: String) -> ModelResult? { r.models(name).first }
         for n in modelNames {
-            add("clean/\(n)", "\(labels[n] ?? n): clean accuracy", "%") { model($0, n).map { 100 * Double($0.evaluation.cleanAccuracy) } }
+            add("clean/\(n)", "\(labels[n] ?? n): clean accuracy", "%") { $0.models(n).map { 100 * Double($0.evaluation.cleanAccuracy) } }
         }
         for n in modelNames {
             add("robust/\(n)", "\(labels[n] ?? n): robust accuracy at the headline epsilon", "%") { r in
-                model(r, n)?.evaluation.robustAccuracy(r.config.headlineEpsilon).map { 100 * Double($0) }
+                r.models(n).compactMap { $0.evaluation.robustAccuracy(r.config.headlineEpsilon).map { 100 * Double($0) } }
             }
         }
         for n in modelNames where n.hasPrefix("d_det") {
-            add("next-class/\(n)", "\(labels[n] ?? n): (y+1) mod C share of test predictions", "%") { model($0, n).map { 100 * Double($0.evaluation.nextClassFraction) } }
+            add("next-class/\(n)", "\(labels[n] ?? n): (y+1) mod C share of test predictions", "%") { $0.models(n).map { 100 * Double($0.evaluation.nextClassFraction) } }
         }
         for n in modelNames {
-            add("transferred/\(n)", "\(labels[n] ?? n): accuracy on transferred examples", "%") { model($0, n)?.transferredAccuracy.map { 100 * Double($0) } }
+            add("transferred/\(n)", "\(labels[n] ?? n): accuracy on transferred examples", "%") { $0.models(n).compactMap { $0.transferredAccuracy.map { 100 * Double($0) } } }
         }
         for n in setNames {
             for f in SweepTable.setFigures {
                 add("set/\(n)/\(f.key)", "\(labels[n] ?? n): \(f.key) of the construction", f.unit) { r in
-                    r.sets(n).first?.reported[f.key].map { f.scale * $0 }
+                    r.sets(n).compactMap { $0.reported[f.key].map { f.scale * $0 } }
                 }
             }
         }
         add("transfer-correlation", "transfer: Pearson r of accuracy trained on the relabelled set against transfer success", "") { r in
-            guard r.transfer.count >= 2 else { return nil }
+            guard r.transfer.count >= 2 else { return [] }
             let c = ReproductionClaims.pearson(r.transfer.map { Double($0.accuracyTrainedOnRelabelled) }, r.transfer.map { Double($0.transferSuccess) })
-            return c.isFinite ? c : nil
+            return c.isFinite ? [c] : []
         }
         self.figures = figures
 

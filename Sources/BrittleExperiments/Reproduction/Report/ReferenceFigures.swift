@@ -1,7 +1,8 @@
 // The reference figures a reproduction report shows beside its own: read from the data file
 // Datasets/references/ilyas2019.json, where every figure names its source (a citation and the
 // protocol behind it). Not measured here and never a code constant: correcting a reference means
-// editing that file. Figures are display strings ("32.6% / 32.8%" is two seeds).
+// editing that file. Figures are display strings ("32.6% / 32.8%" is two seeds), with the same
+// numbers per seed where the source gives exact ones.
 import BrittleDatasets
 import Foundation
 
@@ -26,6 +27,9 @@ public struct ReferenceFigures: Codable, Sendable, Equatable {
         public var set: String
         public var metric: Metric
         public var value: String
+        /// The figure as numbers, in percent, one per seed of the source (nil: the source gives
+        /// no exact number, e.g. ">= 78%"): what the reference preset's report compares against.
+        public var seeds: [Double]?
     }
 
     /// What a figure measures.

@@ -1,6 +1,7 @@
 // The claims about the paper, checked on a run's results: D_R against D_NR and D_sub,
 // D_rand generalising without robustness, the leakage control, D_det per budget, transfer. Pure
-// functions of ReproductionResults (seed means); not the measuring, not the rendering.
+// functions of ReproductionResults: checked on the seed means, and on each seed run to count how
+// many agree; not the measuring, not the rendering.
 import Foundation
 
 /// Mean of values (NaN when empty).
@@ -8,7 +9,25 @@ func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(
 
 /// The claims, checked on the seed means.
 public enum ReproductionClaims {
+    /// The claims on the means over every seed, each with how many seed runs (pipeline seed ×
+    /// set seed, `ReproductionResults.seedRuns`) it holds in when there are several. A claim
+    /// holds only if it holds on the means.
     public static func evaluate(_ r: ReproductionResults) -> [ClaimResult] {
+        var claims = onMeans(r)
+        let runs = r.seedRuns()
+        guard runs.count > 1 else { return claims }
+        let perRun = runs.map(onMeans)
+        for i in claims.indices where claims[i].holds != nil {
+            let outcomes = perRun.compactMap { run in run.first { $0.id == claims[i].id }?.holds }
+            claims[i].seedRuns = outcomes.count
+            claims[i].seedRunsHolding = outcomes.filter { $0 }.count
+            claims[i].detail += "; holds in \(outcomes.filter { $0 }.count) of \(outcomes.count) seed runs"
+        }
+        return claims
+    }
+
+    /// The claims checked on the means of `r`'s models and sets.
+    static func onMeans(_ r: ReproductionResults) -> [ClaimResult] {
         var claims: [ClaimResult] = []
         let eps = r.config.headlineEpsilon
         func clean(_ n: String) -> Double? { let m = r.models(n); return m.isEmpty ? nil : 100 * mean(m.map { Double($0.evaluation.cleanAccuracy) }) }
@@ -112,5 +131,27 @@ public enum ReproductionClaims {
         var sxy = 0.0, sxx = 0.0, syy = 0.0
         for (a, b) in zip(x, y) { sxy += (a - mx) * (b - my); sxx += (a - mx) * (a - mx); syy += (b - my) * (b - my) }
         return sxy / (sxx * syy).squareRoot()
+    }
+}
+
+extension ReproductionResults {
+    /// One result per seed run, pipeline seed × set seed: the models on D of that pipeline seed,
+    /// the models of that set seed, the pipeline seed's sets, and Figure 3's transfer (measured
+    /// on the first set seed's models) in the first set seed's run only.
+    public func seedRuns() -> [ReproductionResults] {
+        var runs: [ReproductionResults] = []
+        for seed in config.seeds {
+            for setSeed in config.setSeeds {
+                var run = self
+                run.models = models.filter { $0.seed == seed && ($0.setSeed == nil || $0.setSeed == setSeed) }
+                run.sets = sets.filter { $0.seed == seed }
+                let first = setSeed == config.setSeeds[0]
+                run.transfer = first ? transfer.filter { $0.seed == seed } : []
+                run.transferSources = first ? transferSources.filter { $0.seed == seed } : []
+                if !first { for i in run.models.indices where run.models[i].setSeed == nil { run.models[i].transferredAccuracy = nil } }
+                runs.append(run)
+            }
+        }
+        return runs
     }
 }

@@ -44,7 +44,7 @@ extension ReproductionReport {
         let raised = measured.flatMap { m in (m.ensemble?.flags ?? []).map { (m, $0) } }
         if !raised.isEmpty {
             md += "\nSanity flags (on the first \(first.sanitySample) images of each model):\n\n"
-            for (m, f) in raised { md += "- \(m.label), seed \(m.seed): **\(f.id)**: \(f.message)\n" }
+            for (m, f) in raised { md += "- \(m.label), \(m.seedDescription): **\(f.id)**: \(f.message)\n" }
         }
         return md + "\n"
     }

@@ -6,13 +6,15 @@ import BrittleNN
 import Foundation
 
 extension ReproductionReport {
-    /// "85.1%" for one seed, "85.1% (84.2–86.0)" for several.
+    /// "85.1%" for one value, "85.1% (84.2–86.0)" (mean, min–max) for two, and with three or
+    /// more also the 95% t interval of the mean: "85.1% (84.2–86.0; CI 83.9–86.3)".
     static func spread(_ values: [Double]) -> String {
-        let v = values.filter(\.isFinite)
-        guard !v.isEmpty else { return "—" }
-        let m = String(format: "%.1f%%", 100 * mean(v))
-        guard v.count > 1 else { return m }
-        return m + String(format: " (%.1f–%.1f)", 100 * v.min()!, 100 * v.max()!)
+        guard let s = SweepStatistics(values) else { return "—" }
+        let m = String(format: "%.1f%%", 100 * s.mean)
+        guard s.n > 1 else { return m }
+        var text = m + String(format: " (%.1f–%.1f", 100 * s.min, 100 * s.max)
+        if let lo = s.ci95Lower, let hi = s.ci95Upper { text += String(format: "; CI %.1f–%.1f", 100 * lo, 100 * hi) }
+        return text + ")"
     }
 
     static func render(_ r: ReproductionResults, figures: [String], command: String, references: ReferenceFigures) -> String {
@@ -25,6 +27,7 @@ extension ReproductionReport {
         let eps = c.headlineEpsilon
         var md = "# Brittle reproduction: \"Adversarial Examples Are Not Bugs, They Are Features\" on \(c.dataset)\n\n"
         md += "Preset `\(c.preset)`, experiments \(r.experiments.joined(separator: ", ")), seeds \(c.seeds.map(String.init).joined(separator: ", ")), "
+        md += "set seeds \(c.setSeeds.map(String.init).joined(separator: ", ")), "
         md += "\(c.architecture), \(r.threads) threads, Brittle \(r.brittleVersion). Wall-clock time of this run: \(formatDuration(r.seconds))"
         let computed = r.timings.filter { !$0.cached }.map(\.seconds).reduce(0, +)
         let all = r.timings.map(\.seconds).filter(\.isFinite).reduce(0, +)
@@ -43,7 +46,13 @@ extension ReproductionReport {
             md += ", and at eps \(number(e.epsilon)) under the attack ensemble (\(e.members.map(\.attack).joined(separator: ", ")), each on what the ones before left robust) on the first \(e.examples)"
         }
         md += ". "
-        md += "With several seeds a figure is the mean with (min–max). Reference figures are quoted from `Datasets/references/ilyas2019.json`:\n\n"
+        let replicates = c.seeds.count * c.setSeeds.count
+        if replicates > 1 {
+            md += "A model on D has one value per pipeline seed (\(c.seeds.count)); a model trained on a constructed set or D_sub one per pipeline seed and set seed "
+            md += "(\(c.seeds.count) × \(c.setSeeds.count) = \(replicates)). A figure is their mean with (min–max) and, with 3 or more values, the 95% t interval of the mean (CI). "
+            md += "A claim holds only if it holds for the means; beside it, how many of the \(replicates) seed runs it holds in. "
+        }
+        md += "Reference figures are quoted from `Datasets/references/ilyas2019.json`:\n\n"
         for s in references.sources where s.id == local || s.id == "ilyas2019" {
             md += "- **\(s.id == local ? "reference" : "paper")**: \(s.citation) \(s.protocol)\n"
         }
@@ -110,6 +119,7 @@ extension ReproductionReport {
             let shares = c.detEpsilons.map { ConstructedSet.dDet($0).name }.map { "\(ref($0, .nextClassShare)) (\($0))" }
             md += "\nReference targeted success: \(ref("d_rand", .targetedSuccess)); reference (y+1) share of the D_det model: \(shares.joined(separator: ", ")).\n\n"
         }
+        md += referenceSection(r, references: references, source: local)
         md += ensembleSection(r)
         if !r.transfer.isEmpty || r.models.contains(where: { $0.transferredAccuracy != nil }) {
             md += "## Transfer (the paper's Figure 3)\n\n"

@@ -62,17 +62,19 @@ public enum ReproductionVerify {
                                                                  epsilon: source.epsilon, steps: source.steps, registry: registry).inputs
         }
         for m in results.models {
-            log("re-evaluating \(m.label), seed \(m.seed)")
+            log("re-evaluating \(m.label), \(m.seedDescription)")
+            // A set seed other than 0 shows as d_r/t1.
+            let shown = m.name + (m.setSeed.flatMap { $0 == 0 ? nil : "/t\($0)" } ?? "")
             let classifier = try model(m.stage)
             let e = try evaluateModel(classifier, test: test, robustTest: robustTest, epsilons: m.evaluation.robust.map(\.epsilon),
                                       steps: m.evaluation.steps, label: m.name, registry: registry)
-            compare(m.name, m.seed, "clean", m.evaluation.cleanAccuracy, e.cleanAccuracy)
-            compare(m.name, m.seed, "(y+1) share", m.evaluation.nextClassFraction, e.nextClassFraction)
+            compare(shown, m.seed, "clean", m.evaluation.cleanAccuracy, e.cleanAccuracy)
+            compare(shown, m.seed, "(y+1) share", m.evaluation.nextClassFraction, e.nextClassFraction)
             for p in m.evaluation.robust {
-                compare(m.name, m.seed, "robust eps \(ReproductionReport.number(p.epsilon))", p.robustAccuracy, e.robustAccuracy(p.epsilon) ?? .nan)
+                compare(shown, m.seed, "robust eps \(ReproductionReport.number(p.epsilon))", p.robustAccuracy, e.robustAccuracy(p.epsilon) ?? .nan)
             }
             if let t = m.transferredAccuracy, let x = transferred[m.seed] {
-                compare(m.name, m.seed, "on transferred", t, accuracyOn(classifier, x, robustTest.labels))
+                compare(shown, m.seed, "on transferred", t, accuracyOn(classifier, x, robustTest.labels))
             }
         }
         for t in results.transfer {
