@@ -11,7 +11,7 @@ import Foundation
 
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Reproduce the paper's experiments (robust and non-robust features, transfer; `gaussian`: its Section 4) with a report.",
+        abstract: "Reproduce the paper's experiments (robust and non-robust features, transfer) with a report.",
         subcommands: [ReproduceRun.self, ReproduceStatus.self, ReproduceReport.self, ReproduceGaussian.self],
         defaultSubcommand: ReproduceRun.self)
 }
