@@ -24,13 +24,13 @@ struct ReproduceGaussian: ParsableCommand {
               brittle reproduce gaussian --out runs/gaussian
             """)
 
-    @Option(help: "Dimension d of the data (at least 2): the first ⌈d/2⌉ directions have variance 1, the rest 0.01.")
+    @Option(parsing: .unconditional, help: "Dimension d of the data, 2...50: the first ⌈d/2⌉ directions have variance 1, the rest 0.01 (time grows as d³).")
     var dimensions = 10
 
-    @Option(help: "Budgets ε, comma-separated, non-negative.")
+    @Option(parsing: .unconditional, help: "Budgets ε, comma-separated, non-negative.")
     var epsilons = "0,0.1,0.25,0.5,1,2"
 
-    @Option(help: "Samples for the standard estimate and the Monte-Carlo checks.")
+    @Option(parsing: .unconditional, help: "Samples for the standard estimate and the Monte-Carlo checks.")
     var samples = 20_000
 
     @Option(help: "Seed of every random choice (same seed, same output).")
@@ -42,18 +42,19 @@ struct ReproduceGaussian: ParsableCommand {
     @Flag(help: "Skip the engine bridge (no training).")
     var noBridge = false
 
-    @Option(help: "ℓ2 budget of the bridge's adversarial training and attack.")
+    @Option(parsing: .unconditional, help: "ℓ2 budget of the bridge's adversarial training and attack.")
     var bridgeEpsilon = 0.5
 
-    @Option(help: "Epochs of the bridge's training runs.")
+    @Option(parsing: .unconditional, help: "Epochs of the bridge's training runs.")
     var bridgeEpochs = GaussianBridgeSettings().epochs
 
-    @Option(help: "Training samples of the bridge.")
+    @Option(parsing: .unconditional, help: "Training samples of the bridge.")
     var bridgeSamples = GaussianBridgeSettings().trainSamples
 
-    @Option(help: "Base learning rate of the bridge's training runs (SGD, momentum 0.9, cosine schedule).")
+    @Option(parsing: .unconditional, help: "Base learning rate of the bridge's training runs (SGD, momentum 0.9, cosine schedule).")
     var bridgeLearningRate = GaussianBridgeSettings().learningRate
 
+    // Unconditional parsing above, so "--epsilons -1" reaches the range check instead of "missing value".
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var plugins: PluginOptions
 

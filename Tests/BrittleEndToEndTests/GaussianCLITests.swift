@@ -53,7 +53,7 @@ final class GaussianCLITests: CLITestCase {
 
     func testBadOptionsAreRefusedAndNothingIsWritten() throws {
         let cases: [([String], String)] = [
-            (["--epsilons", "0,-0.5"], "--epsilons"), (["--epsilons", "0,abc"], "--epsilons"),
+            (["--epsilons", "0,-0.5"], "--epsilons"), (["--epsilons", "-1"], "--epsilons"), (["--epsilons", "0,abc"], "--epsilons"),
             (["--dimensions", "1"], "--dimensions"), (["--samples", "10"], "--samples"),
             (["--bridge-epsilon", "0"], "--bridge-epsilon"),
         ]
