@@ -1,7 +1,8 @@
 // Line plots: series of (x, y) points joined by lines with a marker at each point, on axes with
 // 1-2-5 ticks, labels, a title, a legend and optional horizontal reference lines ("chance").
 // Used for robust accuracy against epsilon. Non-finite points are skipped and break the line.
-// Optional per series: error bars (ErrorBars.swift); per plot: a categorical x axis.
+// Optional per series: error bars (ErrorBars.swift), markers only (no joining line, for point
+// clouds); per plot: a categorical x axis.
 import Foundation
 
 /// A horizontal line across a plot at a fixed y, labelled above one end (e.g. "chance").
@@ -42,6 +43,10 @@ public struct LinePlot: Sendable {
         public var marker: MarkerShape?
         /// Draw a marker at each point.
         public var showsMarkers: Bool
+        /// Join the points with a line (false: markers only, e.g. a cloud of samples).
+        public var showsLine: Bool = true
+        /// Marker size in pixels (smaller for dense clouds).
+        public var markerSize: Double = 9
         /// Dash pattern of the joining line.
         public var lineStyle: LineStyle
         /// Vertical bars drawn in the series' colour under its markers (e.g. the spread over seeds).
@@ -126,7 +131,7 @@ public struct LinePlot: Sendable {
             entries: series.indices.map {
                 LegendEntry(
                     label: series[$0].name, color: color($0), marker: series[$0].showsMarkers ? marker($0) : nil,
-                    line: series[$0].lineStyle)
+                    line: series[$0].showsLine ? series[$0].lineStyle : nil)
             })
         let (frame, position) = layoutWithLegend(
             canvas: canvas, legend: legendBox, position: legend,
@@ -160,7 +165,7 @@ public struct LinePlot: Sendable {
             }
         }
         canvas.clipped(to: frame.dataClip) {
-            for i in series.indices {
+            for i in series.indices where series[i].showsLine {
                 for run in runs(series[i].points) {
                     canvas.polyline(
                         run.map { (px(frame, $0.x), frame.py($0.y)) }, color: color(i), lineWidth: 2,
@@ -174,7 +179,7 @@ public struct LinePlot: Sendable {
             }
             for i in series.indices where series[i].showsMarkers {
                 for p in series[i].points where p.isFinite {
-                    canvas.marker(marker(i), x: px(frame, p.x), y: frame.py(p.y), size: 9, color: color(i))
+                    canvas.marker(marker(i), x: px(frame, p.x), y: frame.py(p.y), size: series[i].markerSize, color: color(i))
                 }
             }
         }
@@ -204,7 +209,7 @@ public struct LinePlot: Sendable {
                 var prev: (Double, Double)? = nil
                 for p in run {
                     let q = (px(f, p.x), f.py(p.y))
-                    if let a = prev {
+                    if let a = prev, s.showsLine {
                         let n = max(1, Int((hypot(q.0 - a.0, q.1 - a.1) / 4).rounded(.up)))
                         for k in 1..<n {
                             pts.append(

@@ -262,6 +262,31 @@ final class FigureTests: XCTestCase {
         XCTAssertNil(LinearFit([PlotPoint(1, 1), PlotPoint(1, 2)]), "no fit through a vertical line")
     }
 
+    /// A markers-only series draws its markers and no joining line; a PlotGrid puts panels in rows
+    /// at their own size and leaves empty cells white.
+    func testMarkersOnlySeriesAndPlotGrid() throws {
+        func plot(line: Bool) -> LinePlot {
+            var s = LinePlot.Series("cloud", x: [0, 10], y: [5, 5], marker: .circle)
+            s.showsLine = line
+            return LinePlot(xAxis: PlotAxis("x", range: 0...10), yAxis: PlotAxis("y", range: 0...10), series: [s],
+                            legend: .hidden, width: 300, height: 200)
+        }
+        try plot(line: true).write(to: path("line.png"))
+        try plot(line: false).write(to: path("dots.png"))
+        let joined = try DecodedPNG(contentsOf: path("line.png")).count(of: FigureColor.palette(0).pixel)
+        let dots = try DecodedPNG(contentsOf: path("dots.png")).count(of: FigureColor.palette(0).pixel)
+        XCTAssertGreaterThan(dots, 20, "markers missing")
+        XCTAssertGreaterThan(joined, dots + 100, "the line was not left out")
+        try PlotGrid(panels: [plot(line: true), plot(line: false), plot(line: true)], columns: 2).write(to: path("grid.png"))
+        let (w, h) = try pngSize(path("grid.png"))
+        XCTAssertEqual(w, 600)
+        XCTAssertEqual(h, 400)
+        let grid = try DecodedPNG(contentsOf: path("grid.png"))
+        XCTAssertEqual(grid[450, 300], RGBPixel(gray: 255), "the empty fourth cell is white")
+        XCTAssertGreaterThan(grid.count(of: FigureColor.palette(0).pixel), 2 * joined + dots - 10)
+        XCTAssertThrowsError(try PlotGrid(panels: [], columns: 2).write(to: path("none.png")))
+    }
+
     func testNiceTicks() {
         let a = AxisTicks.covering(0.03, 0.93)
         XCTAssertEqual(a.lower, 0)
