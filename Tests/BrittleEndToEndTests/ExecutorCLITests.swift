@@ -162,7 +162,7 @@ final class ExecutorCLITests: CLITestCase {
         try fashionMNISTOrSkip()
         let out = path("sweep")
         let run = try brittle(["sweep", "robust-features", "--preset", "smoke", "--grid", "set_epochs=1,2", "--seeds", "0",
-                               "--threads", "2", "--out", out], timeout: 300)
+                               "--set", "robust_evaluation=pgd", "--threads", "2", "--out", out], timeout: 300)
         assertSuccess(run)
         XCTAssertTrue(exists(out + "/sweep.json") && exists(out + "/sweep.md"), run.transcript)
         let plan = try readPlan(out)

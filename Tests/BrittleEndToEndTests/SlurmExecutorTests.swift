@@ -140,8 +140,9 @@ final class SlurmExecutorTests: CLITestCase {
     func testSubmitWithoutWaitCancelAndPreemptionResumeToIdenticalModels() throws {
         let slurm = try requireCluster()
         let out = path("slurm"), reference = path("reference")
+        // PGD only: one job fewer per model (testSlurmMatchesLocal... covers the ensemble on Slurm).
         let settings = ["--preset", "smoke", "--set", "robust_epochs=5", "--set", "robust_train_limit=400", "--set", "standard_epochs=5",
-                        "--set", "standard_train_limit=4000", "--threads", "1", "--no-bundle"]
+                        "--set", "standard_train_limit=4000", "--set", "robust_evaluation=pgd", "--threads", "1", "--no-bundle"]
         let started = Date()
         let submit = try slurmBrittle(["reproduce", "robust-features", "--executor", "slurm", "--out", out] + settings, timeout: 60)
         assertSuccess(submit)
