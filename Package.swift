@@ -50,6 +50,12 @@ let package = Package(
             dependencies: ["BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit")],
             path: "Sources/BrittleExperiments",
             plugins: [.plugin(name: "SourceIdentity", package: "BrittleKit")]),
+        // Section 4's Gaussian model (`brittle reproduce gaussian`): its own module, so that its
+        // code is not part of the identity that keys the reproduction's cached stages.
+        .target(
+            name: "BrittleGaussian",
+            dependencies: ["BrittleExperiments", "BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit")],
+            path: "Sources/BrittleGaussian"),
         // Figures (PNG image grids and plots) through Debian's cairo; host side only.
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
@@ -60,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "BrittleCLI",
             dependencies: [
-                "BrittleExperiments",
+                "BrittleExperiments", "BrittleGaussian",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "BrittleKit", package: "BrittleKit"),
             ],
@@ -94,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "BrittleUnitTests",
             dependencies: [
-                "BrittleExperiments", "BrittleFigures", "BrittleFuzzTargets", "BrittleTestSupport",
+                "BrittleExperiments", "BrittleFigures", "BrittleFuzzTargets", "BrittleGaussian", "BrittleTestSupport",
                 .product(name: "BrittleKit", package: "BrittleKit"),
             ],
             path: "Tests/BrittleUnitTests"),
@@ -103,7 +109,7 @@ let package = Package(
         .testTarget(
             name: "BrittleEndToEndTests",
             dependencies: [
-                "BrittleExperiments", "BrittleFigures", "BrittleTestSupport",
+                "BrittleExperiments", "BrittleFigures", "BrittleGaussian", "BrittleTestSupport",
                 .product(name: "BrittleKit", package: "BrittleKit"),
             ],
             path: "Tests/BrittleEndToEndTests",

@@ -1,9 +1,10 @@
 // `brittle reproduce gaussian`: Section 4 of Ilyas et al. 2019 (the Gaussian model: standard vs
 // robust maximum likelihood, metric misalignment, gradient alignment) plus a linear model trained
 // by the engine on the same data. Options and output only; the experiment lives in
-// BrittleExperiments/Gaussian.
+// BrittleGaussian.
 import ArgumentParser
 import BrittleExperiments
+import BrittleGaussian
 import BrittlePlugins
 import Foundation
 

@@ -2,6 +2,7 @@
 // four PNG figures, its claims hold, the same seed gives the same numbers; bad options are refused
 // with exit status 1 before anything is written.
 import BrittleExperiments
+import BrittleGaussian
 import BrittleTestSupport
 import Foundation
 import XCTest

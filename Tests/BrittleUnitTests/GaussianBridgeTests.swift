@@ -1,7 +1,8 @@
-// The engine bridge of the Gaussian experiment (BrittleExperiments/Gaussian/GaussianBridge.swift):
+// The engine bridge of the Gaussian experiment (BrittleGaussian/GaussianBridge.swift):
 // a linear model trained by Brittle's own loop and PGD-L2 adversarial training lands where the
 // theory says, and the pgd-l2 plugin's accuracy on it equals the closed form for its weights.
 import BrittleExperiments
+import BrittleGaussian
 import BrittleNN
 import BrittlePlugins
 import BrittleTestSupport

@@ -1,8 +1,9 @@
-// The Gaussian model of Ilyas et al. 2019, Section 4 (BrittleExperiments/Gaussian): Theorem 2's
+// The Gaussian model of Ilyas et al. 2019, Section 4 (the BrittleGaussian module): Theorem 2's
 // closed form against a numerical optimum, the ε-λ calibration, the closed-form attacked accuracy
 // against Monte Carlo with the exact worst case, standard MLE, Theorem 1's loss, gradient
 // alignment, and seeded sampling. The engine bridge is in GaussianBridgeTests.
 import BrittleExperiments
+import BrittleGaussian
 import BrittleNN
 import XCTest
 

@@ -2,6 +2,7 @@
 // estimates (μ, Σ) that minimise the mean negative log-likelihood
 // ℓ(x, y; μ, Σ) = ½ (x - yμ)ᵀ Σ⁻¹ (x - yμ) + ½ log det Σ + (d/2) log 2π. Closed form:
 // μ = mean of y·x, Σ = mean of (x - yμ)(x - yμ)ᵀ. Not the robust estimate (RobustMLE.swift).
+import BrittleExperiments
 import Foundation
 
 /// Estimated parameters (μ, Σ) of the Gaussian model, and the classifier they induce.

@@ -4,6 +4,7 @@
 // paper's Figure 4 (one panel per ε: samples, both decision boundaries, both covariances).
 // Not the numbers (GaussianExperiment.swift) nor the markdown (GaussianReport.swift).
 import BrittleFigures
+import BrittleExperiments
 import Foundation
 
 enum GaussianFigures {

@@ -3,13 +3,14 @@
 // cosine with the direction between the class means (μ*) is 1 when Σ is isotropic; the worst
 // case over all μ is 2√κ / (1 + κ) for κ = cond(Σ) (Kantorovich), which rises as robust training
 // makes Σ more isotropic. Not the estimates themselves (StandardMLE.swift, RobustMLE.swift).
+import BrittleExperiments
 import Foundation
 
 /// Cosines between a Gaussian classifier's input gradient and the direction between the means.
 public enum GradientAlignment {
     /// cos(∇f, μ*) = cos(Σ⁻¹μ, μ*) for the estimate's (μ, Σ) and the model's μ*.
     public static func cosine(_ estimate: GaussianEstimate, model: GaussianModel) -> Double {
-        BrittleExperiments.cosine(estimate.classifier.weights, model.mean)
+        BrittleGaussian.cosine(estimate.classifier.weights, model.mean)
     }
 
     /// min over μ of cos(Σ⁻¹μ, μ) = 2√κ / (1 + κ), κ = λmax(Σ) / λmin(Σ): the alignment

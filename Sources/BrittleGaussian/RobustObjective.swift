@@ -3,6 +3,7 @@
 // neither the alignment with Σ*, nor μ_r = μ*, nor the choice of root is assumed. Not the closed
 // form (RobustMLE.swift); the two must agree.
 import BrittleNN
+import BrittleExperiments
 import Foundation
 
 /// The population robust objective under the Lagrangian adversary with multiplier λ = 1/t:

@@ -2,6 +2,7 @@
 // worst-case ℓ2 attack of size ε, in closed form: the attack moves x by ε along -y w/‖w‖, so
 // y(wᵀx + b) falls by exactly ε‖w‖, and y wᵀx ~ N(wᵀμ*, wᵀΣ*w). Also the same accuracy measured
 // on samples with that perturbation (the Monte-Carlo check). Not the training (GaussianBridge.swift).
+import BrittleExperiments
 import Foundation
 
 /// sign(wᵀx + b): +1 when the score is positive, else -1.

@@ -2,6 +2,7 @@
 // products, the Cholesky factor, inverses and log-determinants of positive-definite matrices,
 // and the symmetric eigendecomposition (cyclic Jacobi) that matrix functions are built on.
 // Sized for d of a few dozen; not a general library and not the engine's Float GEMM.
+import BrittleExperiments
 import Foundation
 
 /// A dense n x n matrix of Doubles, row-major.

@@ -4,6 +4,7 @@
 // tr[(I + (CΣ* - I)⁻¹)²] - d for a likelihood without our factor ½). Small when Σ* is
 // isotropic, large when Σ* has low-variance directions, since the ℓ2 adversary then gains much.
 // Not the accuracy under attack (LinearClassifier.swift).
+import BrittleExperiments
 import Foundation
 
 /// The Lagrangian adversary against the standard estimate, and the loss it adds.

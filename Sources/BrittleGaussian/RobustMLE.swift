@@ -3,6 +3,7 @@
 // objective when the adversary maximises ℓ(x + δ) - (λ/2)‖δ‖² (the Lagrangian form of the ℓ2
 // ball). λ is set from ε here so that this adversary's root-mean-square perturbation is ε.
 // Not the numerical check of the same optimum (RobustObjective.swift).
+import BrittleExperiments
 import Foundation
 
 /// Theorem 2's robust estimate, and the map between the budget ε and the multiplier λ.

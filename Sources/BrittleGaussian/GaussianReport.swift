@@ -2,6 +2,7 @@
 // directory, with the claims of Ilyas et al. 2019, Section 4, each checked against the numbers.
 // Not the computation (GaussianExperiment.swift) nor the drawing (GaussianFigures.swift).
 import BrittleIO
+import BrittleExperiments
 import Foundation
 
 /// One claim of the paper's Section 4 and whether the run's numbers support it.

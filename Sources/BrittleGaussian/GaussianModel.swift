@@ -3,6 +3,7 @@
 // that makes the paper's point, and seeded sampling (example i from its own stream). Not the
 // estimators (StandardMLE.swift, RobustMLE.swift) nor the engine's data (GaussianBridge.swift).
 import BrittleNN
+import BrittleExperiments
 import Foundation
 
 /// The class-conditional Gaussian model: x ~ N(y μ*, Σ*), y = ±1 with probability 1/2 each.

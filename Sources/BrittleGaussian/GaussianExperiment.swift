@@ -4,6 +4,7 @@
 // misalignment loss and the gradient alignment; then the engine bridge. Not the report
 // (GaussianReport.swift) nor the formulas (the other files of this directory).
 import BrittlePlugins
+import BrittleExperiments
 import Foundation
 
 /// What the experiment runs.

@@ -6,6 +6,7 @@
 // Not the theory (the other files of this directory).
 import BrittleNN
 import BrittlePlugins
+import BrittleExperiments
 import Foundation
 
 /// Settings of the engine runs.
