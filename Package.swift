@@ -55,7 +55,9 @@ let package = Package(
         .target(
             name: "BrittleGaussian",
             dependencies: ["BrittleExperiments", "BrittleFigures", .product(name: "BrittleKit", package: "BrittleKit")],
-            path: "Sources/BrittleGaussian"),
+            path: "Sources/BrittleGaussian",
+            // Optimised in debug builds too: its Monte-Carlo checks are most of its tests' time.
+            swiftSettings: [.unsafeFlags(["-O"])]),
         // Figures (PNG image grids and plots) through Debian's cairo; host side only.
         .systemLibrary(
             name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
