@@ -18,8 +18,14 @@ extension ReproductionReport {
         let c = r.config
         let members = first.members.map(\.attack)
         var md = "## Strong evaluation: PGD-\(c.evalSteps) beside the attack ensemble\n\n"
-        md += "Robust accuracy at L2 eps \(number(first.epsilon)) on the first \(first.examples) test images under PGD-\(c.evalSteps) "
-        md += "and under the ensemble \(members.joined(separator: " → ")) (Croce & Hein, ICML 2020): each attack runs only on the examples "
+        // PGD's figure comes from the evaluation stage, on its robust-test images; when the
+        // ensemble attacks fewer, the two columns are different samples and the table says so.
+        let pgdImages = measured.first?.evaluation.robustImages ?? first.examples
+        let sameImages = pgdImages == first.examples
+        md += "Robust accuracy at L2 eps \(number(first.epsilon)) under PGD-\(c.evalSteps) on the first \(pgdImages) test images "
+        md += "and under the ensemble on the first \(first.examples)"
+        md += sameImages ? "" : " (the clean and ensemble columns are on those \(first.examples); \"ensemble − PGD\" therefore mixes the attacks' strength with the difference between the two samples)"
+        md += ": the ensemble \(members.joined(separator: " → ")) (Croce & Hein, ICML 2020) runs each attack only on the examples "
         md += "still classified correctly, and an example counts as robust only if it survives them all. AutoAttack's standard version also runs "
         md += "FAB-T, which Brittle does not have. Ensemble settings: \(c.ensembleSteps) APGD steps, \(c.ensembleTargetClasses) APGD-T target classes, "
         md += "\(c.ensembleQueries) Square queries. "
