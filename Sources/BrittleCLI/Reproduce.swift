@@ -24,7 +24,7 @@ struct ReproduceRun: ParsableCommand {
             EXPERIMENT is robust-features (Figure 2: D, adversarial training, D_R, D_NR, D_sub), \
             non-robust-features (Table 1: D_rand, D_det, D_sub and controls), transfer (Figure 3), or all.
             Presets: smoke (every stage, tiny, under a minute; its figures mean nothing), quick \
-            (Fashion-MNIST, 18-26 minutes on 2 cores, depending on the CPU), reference (the protocol of the reference \
+            (Fashion-MNIST, 3 set seeds and the attack ensemble; under an hour on 2 cores), reference (the protocol of the reference \
             run the report quotes, every row beside its reference figure; hours), paper (all 60k images, 1000 inversion steps, \
             the D_det budget sweep, 2 seeds; hours). seeds replicate the whole pipeline, set_seeds the models trained \
             on each constructed set (tables show mean, range and 95% interval). Override any setting with --set key=value or a JSON \
