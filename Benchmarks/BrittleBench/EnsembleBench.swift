@@ -60,7 +60,9 @@ struct EnsembleBench: ParsableCommand {
             let r = EnsembleEvaluation.run(model: m, members: members, images: test.images, labels: test.labels, seed: 0)
             let perThousand = Date().timeIntervalSince(start) * 1000 / Double(test.count)
             if name == "pgd-20" { pgdSeconds = perThousand }
-            print(String(format: "%-32@ %9.1f%%   %17.1f   %8.1f", name as NSString, 100 * r.robustAccuracy, perThousand, perThousand / pgdSeconds))
+            // Padded by hand: %-32@ does not pad on Linux's Foundation.
+            print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: " %9.1f%%   %17.1f   %8.1f", 100 * r.robustAccuracy, perThousand, perThousand / pgdSeconds))
         }
     }
 }
