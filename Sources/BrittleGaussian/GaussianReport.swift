@@ -64,14 +64,6 @@ public enum GaussianReport {
         return zip(order, order.dropFirst()).allSatisfy { epsilons[$0] == epsilons[$1] || values[$1] < values[$0] }
     }
 
-    static var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
     /// Writes results.json, figures/*.png and report.md into `out` (created if missing).
     public static func write(_ r: GaussianResults, outputDirectory out: String, command: String) throws {
         let figures = (out as NSString).appendingPathComponent("figures")
@@ -81,7 +73,7 @@ public enum GaussianReport {
         try GaussianFigures.robustCovariance(r, to: figure("robust-covariance.png"))
         try GaussianFigures.gradientAlignment(r, to: figure("gradient-alignment.png"))
         try GaussianFigures.twoDimensional(r, to: figure("gaussian-2d.png"))
-        try AtomicFile.write((out as NSString).appendingPathComponent("results.json"), data: encoder.encode(r))
+        try AtomicFile.write((out as NSString).appendingPathComponent("results.json"), data: ReproductionReport.resultsEncoder.encode(r))
         try AtomicFile.write((out as NSString).appendingPathComponent("report.md"), data: Data(markdown(r, command: command).utf8))
     }
 

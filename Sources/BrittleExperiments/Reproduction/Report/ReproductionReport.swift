@@ -24,7 +24,8 @@ public enum ReproductionReport {
         return s
     }
 
-    static var resultsEncoder: JSONEncoder {
+    /// The encoder of every results.json: sorted snake_case keys, non-finite numbers as strings.
+    public static var resultsEncoder: JSONEncoder {
         let e = JSONEncoder()
         e.keyEncodingStrategy = .convertToSnakeCase
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
