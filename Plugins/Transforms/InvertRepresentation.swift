@@ -19,7 +19,9 @@ public final class InvertRepresentationTransform: ConstructionPlugin {
         ParameterSpec("start", .choice(["other-image", "noise"]), default: .string("other-image"),
                       help: "Starting point: a different, randomly drawn image of the dataset, or uniform noise in [0, 1]"),
         ParameterSpec("step-size", .float(0...1000), default: .float(0.1),
-                      help: "L2 length of each normalised gradient step (must be positive)"),
+                      help: "L2 length of each normalised gradient step (must be positive); the first step's with a decaying schedule"),
+        ParameterSpec("step-schedule", .choice(StepSchedule.names), default: .string("constant"),
+                      help: "Step length over the iterations: constant, or decaying linearly or along a half cosine towards 0"),
         ParameterSpec("iterations", .int(0...1_000_000), default: .int(1000),
                       help: "Gradient steps per example (0 = return the starting images)"),
         ParameterSpec("batch-size", .int(1...100_000), default: .int(250),
@@ -34,7 +36,8 @@ public final class InvertRepresentationTransform: ConstructionPlugin {
         guard c.float("step-size") > 0 else {
             throw ConfigurationError(plugin: id, parameter: "step-size", message: "must be positive, got \(c.float("step-size"))")
         }
-        return RepresentationInversion(step: Float(c.float("step-size")), iterations: c.int("iterations"), batchSize: c.int("batch-size"),
+        return RepresentationInversion(step: Float(c.float("step-size")), schedule: StepSchedule(rawValue: c.string("step-schedule"))!,
+                                       iterations: c.int("iterations"), batchSize: c.int("batch-size"),
                                        fromNoise: c.string("start") == "noise", keepBest: c.bool("best"))
     }
 }
@@ -42,10 +45,11 @@ public final class InvertRepresentationTransform: ConstructionPlugin {
 /// One configured inversion (see InvertRepresentationTransform).
 final class RepresentationInversion: DatasetConstruction {
     let id = "invert-representation"
-    let step: Float, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool
+    let step: Float, schedule: StepSchedule, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool
 
-    init(step: Float, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool) {
-        (self.step, self.iterations, self.batchSize, self.fromNoise, self.keepBest) = (step, iterations, batchSize, fromNoise, keepBest)
+    init(step: Float, schedule: StepSchedule, iterations: Int, batchSize: Int, fromNoise: Bool, keepBest: Bool) {
+        (self.step, self.schedule, self.iterations, self.batchSize, self.fromNoise, self.keepBest) =
+            (step, schedule, iterations, batchSize, fromNoise, keepBest)
     }
 
     func construct(from data: LabeledDataset, using model: ConstructionModel, context: ConstructionContext) throws -> LabeledDataset {
@@ -111,10 +115,11 @@ final class RepresentationInversion: DatasetConstruction {
                     return dg
                 }
                 // Per-example normalised descent step, then the clamp to [0, 1].
+                let length = schedule.length(base: step, step: it, of: iterations)
                 xr.withUnsafeMutablePointer { x in
                     grad.withUnsafePointer { g in
                         for i in 0..<B {
-                            guard geometry.step(x + i * d, along: g + i * d, d, length: -step) else { continue }
+                            guard geometry.step(x + i * d, along: g + i * d, d, length: -length) else { continue }
                             for j in (i * d)..<((i + 1) * d) { x[j] = min(max(x[j], 0), 1) }
                         }
                     }

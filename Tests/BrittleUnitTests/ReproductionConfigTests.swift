@@ -67,6 +67,13 @@ final class ReproductionConfigTests: XCTestCase {
         bad = c
         bad.transferSet = "sub"
         XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("transfer_set"), "\($0)") }
+        bad = c
+        bad.inversionStepSchedule = "exponential"
+        XCTAssertThrowsError(try bad.validate()) {
+            XCTAssertTrue("\($0)".contains("inversion_step_schedule must be one of constant, linear, cosine"), "\($0)")
+        }
+        try c.set("inversion_step_schedule=cosine")
+        XCTAssertEqual(ConstructedSet.dR.recipe(c).parameters["step-schedule"], "cosine", "D_R's recipe ignores the schedule")
     }
 
     func testConfigFileRoundTripsAndMerges() throws {

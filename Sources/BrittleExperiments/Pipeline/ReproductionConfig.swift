@@ -4,6 +4,7 @@
 // configuration is recorded in results.json, report.md and the experiment bundle. Settings
 // only: the pipeline that uses them is Reproduction.
 import BrittleIO
+import BrittlePlugins
 import Foundation
 
 /// The configuration of a reproduction run. JSON keys are the snake_case property names
@@ -46,9 +47,11 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
     /// Images per constructed set (N), drawn at random from D with the run's seed; D_sub is
     /// exactly these images with their true labels.
     public var setSize: Int = 5000
-    /// invert-representation: iterations, step size, start ("other-image" or "noise").
+    /// invert-representation: iterations, step size, start ("other-image" or "noise"), and the
+    /// step length over the iterations ("constant", or decaying: "linear", "cosine").
     public var inversionIterations: Int = 300
     public var inversionStepSize: Double = 0.1
+    public var inversionStepSchedule: String = "constant"
     public var inversionStart: String = "other-image"
     /// adversarial-relabel: the attack, its steps, and step size as a fraction of epsilon
     /// (0.2: 100 steps of 0.4 at epsilon 2.0, as in the reference protocol).
@@ -187,7 +190,7 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
 
     static func typeHint(_ key: String) -> String {
         if listKeys.contains(key) { return "a list, e.g. \(key)=1,2" }
-        if ["dataset", "data_dir", "architecture", "preset", "inversion_start", "relabel_attack", "transfer_set", "robust_evaluation"].contains(key) { return "a string" }
+        if ["dataset", "data_dir", "architecture", "preset", "inversion_start", "inversion_step_schedule", "relabel_attack", "transfer_set", "robust_evaluation"].contains(key) { return "a string" }
         if ["rand_any_control", "robust_source_control"].contains(key) { return "true or false" }
         return "a number" + (key.hasSuffix("limit") ? " or null (all)" : "")
     }
@@ -224,6 +227,8 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         try need(!evalEpsilons.isEmpty && evalEpsilons.allSatisfy { $0.isFinite && $0 > 0 }, "eval_epsilons must list positive budgets, got \(evalEpsilons)")
         try need(evalEpsilons.contains(headlineEpsilon), "headline_epsilon \(headlineEpsilon) must be one of eval_epsilons \(evalEpsilons)")
         try need(["other-image", "noise"].contains(inversionStart), "inversion_start must be other-image or noise, got '\(inversionStart)'")
+        try need(StepSchedule.names.contains(inversionStepSchedule),
+                 "inversion_step_schedule must be one of \(StepSchedule.names.joined(separator: ", ")), got '\(inversionStepSchedule)'")
         try need(["rand", "det"].contains(transferSet), "transfer_set must be rand or det, got '\(transferSet)'")
         try need(!transferArchitectures.isEmpty, "transfer_architectures must list at least one architecture")
         try need(["ensemble", "pgd"].contains(robustEvaluation), "robust_evaluation must be ensemble or pgd, got '\(robustEvaluation)'")

@@ -69,6 +69,7 @@ public enum ConstructedSet: Codable, Hashable, Sendable {
         case .dR, .dNR:
             return ConstructionRecipe(plugin: "invert-representation", parameters: [
                 "iterations": "\(c.inversionIterations)", "step-size": "\(c.inversionStepSize)", "start": c.inversionStart,
+                "step-schedule": c.inversionStepSchedule,
             ])
         case .dRand, .dRandRobust: return relabel("random", c.randEpsilon)
         case .dRandAny: return relabel("random-any", c.randEpsilon)
