@@ -1,4 +1,4 @@
-// The reference architectures as a plugin: mlp, cnn-small and resnet-mini, for 28x28 inputs
+// The reference architectures as a plugin: mlp, cnn-small and resnet-mini (linear: LinearArchitecture.swift), for 28x28 inputs
 // (any C x H x W works where the arithmetic allows). Each builds a Classifier whose `features`
 // end at the penultimate layer the paper's experiments read. Built from the kit's layers only.
 // Each also states its memory cost before building (`costEstimate`), walking the same layers

@@ -9,5 +9,5 @@ public func brittlePluginSwiftVersionEntry() -> UnsafePointer<CChar> { PluginEnt
 
 @_cdecl("brittle_plugin_register")
 public func brittlePluginRegisterEntry(_ registry: UnsafeMutableRawPointer) -> Int32 {
-    PluginEntry.register(registry, [MLPArchitecture(), CNNSmallArchitecture(), ResNetMiniArchitecture()])
+    PluginEntry.register(registry, [LinearArchitecture(), MLPArchitecture(), CNNSmallArchitecture(), ResNetMiniArchitecture()])
 }

@@ -152,8 +152,11 @@ struct ReproduceRun: ParsableCommand {
 
     /// Every plugin the run needs must be loaded before hours of work start.
     func checkPlugins(_ c: ReproductionConfig, registry: Registry) throws {
-        for id in Set(c.transferArchitectures + [c.architecture]) {
-            do { _ = try registry.architecture(id) } catch { throw ValidationError("\(error)") }
+        for spec in Set(c.transferArchitectures + [c.architecture]) {
+            do {
+                let (id, parameters) = try parseTransformSpec(spec, kind: "architecture")
+                _ = try registry.architecture(id).configuration(parameters)
+            } catch { throw ValidationError("\(error)") }
         }
         for id in ["pgd-l2", c.relabelAttack] { do { _ = try registry.attack(id) } catch { throw ValidationError("\(error)") } }
         for id in ["invert-representation", "adversarial-relabel"] {

@@ -141,16 +141,17 @@ public func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
     return try e.encode(value)
 }
 
-/// Parses "id" or "id:key=value,key=value" (the CLI's --transform syntax).
-public func parseTransformSpec(_ spec: String) throws -> (id: String, parameters: [String: String]) {
+/// Parses "id" or "id:key=value,key=value" (the CLI's --transform syntax, and the architectures of
+/// `transfer_architectures`); `kind` names the spec in errors.
+public func parseTransformSpec(_ spec: String, kind: String = "transform") throws -> (id: String, parameters: [String: String]) {
     let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
-    guard let id = parts.first, !id.isEmpty else { throw PluginError("empty transform spec '\(spec)': expected ID or ID:key=value,...") }
+    guard let id = parts.first, !id.isEmpty else { throw PluginError("empty \(kind) spec '\(spec)': expected ID or ID:key=value,...") }
     var params: [String: String] = [:]
     if parts.count == 2 {
         for item in parts[1].split(separator: ",") {
             let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2, !kv[0].isEmpty else {
-                throw PluginError("transform spec '\(spec)': '\(item)' is not key=value (expected ID:key=value,key=value)")
+                throw PluginError("\(kind) spec '\(spec)': '\(item)' is not key=value (expected ID:key=value,key=value)")
             }
             params[kv[0]] = kv[1]
         }

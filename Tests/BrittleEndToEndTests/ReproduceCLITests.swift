@@ -77,6 +77,19 @@ final class ReproduceCLITests: CLITestCase {
                        "stages that do not depend on set_epochs were recomputed")
         XCTAssertTrue(stageLines(changed, "[cached]").contains("robust-cnn-small-s0"))
 
+        // Figure 3's architectures with parameters: new models for them only, built as specified.
+        let widths = try brittle(arguments + ["--set", "transfer_architectures=linear,mlp:hidden=8", "--no-bundle"], timeout: 300)
+        assertSuccess(widths)
+        XCTAssertEqual(Set(stageLines(widths, "[stage]")),
+                       ["train-d_rand-linear-s0", "target-linear-s0", "train-d_rand-mlp-hidden8-s0", "target-mlp-hidden8-s0", "transfer-s0"])
+        XCTAssertEqual(try ReproductionReport.readResults(out + "/results.json").transfer.map(\.architecture), ["linear", "mlp:hidden=8"])
+        let stages = try FileManager.default.contentsOfDirectory(atPath: out + "/stages")
+        let mlpDir = try XCTUnwrap(stages.first { $0.hasPrefix("target-mlp-hidden8-s0-") })
+        _ = try TestPlugins.architecture("mlp")     // loads the in-tree plugins in this process
+        let mlp = try Checkpoint.load(out + "/stages/" + mlpDir + "/" + Checkpoint.fileName)
+        XCTAssertEqual(mlp.architecture, "mlp")
+        XCTAssertEqual(mlp.configuration["hidden"], "8", "the spec's parameter was not applied")
+
         // Bad settings fail before any work, naming the key.
         let bad = try brittle(["reproduce", "all", "--preset", "smoke", "--out", path("bad"), "--set", "set_sise=3"])
         assertCleanFailure(bad, mentions: ["set_sise", "set_size"])

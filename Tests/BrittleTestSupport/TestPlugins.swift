@@ -40,7 +40,7 @@ public enum TestPlugins {
         return try Registry.shared.construction(id)
     }
 
-    public static let architectureIDs = ["mlp", "cnn-small", "resnet-mini"]
+    public static let architectureIDs = ["mlp", "cnn-small", "resnet-mini", "linear"]
 
     /// Builds a reference architecture with text parameters.
     public static func build(_ id: String, _ parameters: [String: String] = [:], inputShape: [Int], classes: Int, seed: UInt64) throws -> Classifier {

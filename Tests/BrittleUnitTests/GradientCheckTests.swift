@@ -129,7 +129,8 @@ final class GradientCheckTests: XCTestCase {
     func testReferenceModels() throws {
         for id in TestPlugins.architectureIDs {
             for mode in [Mode.training, .evaluation] {
-                let config = id == "mlp" ? ["hidden": "16-12"] : (id == "cnn-small" ? ["channels1": "4", "channels2": "6", "hidden": "10"] : ["width": "4"])
+                let config = ["linear": [:], "mlp": ["hidden": "16-12"], "cnn-small": ["channels1": "4", "channels2": "6", "hidden": "10"],
+                              "resnet-mini": ["width": "4"]][id]!
                 let model = try TestPlugins.build(id, config, inputShape: [1, 12, 12], classes: 3, seed: 7)
                 model.mode = mode
                 let x = randomTensor([3, 1, 12, 12], &rng).clamped01()

@@ -120,4 +120,37 @@ final class StagePlanTests: XCTestCase {
         XCTAssertThrowsError(try p.find("nonsense")) { XCTAssertTrue("\($0)".contains("no stage 'nonsense'")) }
         XCTAssertThrowsError(try p.find("")) { XCTAssertTrue("\($0)".contains("no stage")) }
     }
+
+    /// Figure 3's architectures may carry parameters: each spec is its own model (stage name and
+    /// training work), keyed by its plugin's code, and refused at planning when the plugin is
+    /// unknown or rejects a parameter.
+    func testTransferArchitecturesWithParametersAreDistinctModels() throws {
+        var c = try ReproductionConfig.preset("smoke")
+        try c.set("transfer_architectures=linear,mlp:hidden=32,mlp:hidden=64-64,cnn-small:channels1=8,channels2=16")
+        XCTAssertEqual(c.transferArchitectures, ["linear", "mlp:hidden=32", "mlp:hidden=64-64", "cnn-small:channels1=8,channels2=16"])
+        let p = try plan(c, experiments: [.transfer])
+        let targets = p.stages.filter { $0.name.hasPrefix("target-") }
+        XCTAssertEqual(targets.map(\.name), ["target-linear-s0", "target-mlp-hidden32-s0", "target-mlp-hidden64-64-s0",
+                                             "target-cnn-small-channels18-channels216-s0"])
+        for (stage, spec) in zip(targets, c.transferArchitectures) {
+            guard case .train(let work) = stage.work else { return XCTFail("\(stage.name) is not a training stage") }
+            XCTAssertEqual(work.architecture, spec)
+            XCTAssertEqual(Array(stage.code.plugins.keys), [String(spec.prefix { $0 != ":" })], "\(stage.name) keyed by the wrong plugin")
+        }
+        XCTAssertEqual(Set(targets.map(\.key)).count, 4, "two specs share a model")
+        // Two mlp widths are two models on the relabelled set too.
+        XCTAssertEqual(p.stages.filter { $0.name.hasPrefix("train-d_rand-mlp") }.count, 2)
+
+        for (spec, expected) in [("mlp:hidden=0", "architecture 'mlp:hidden=0'"), ("transformer", "transformer"),
+                                 ("cnn-small:width=3", "width")] {
+            var bad = c
+            bad.transferArchitectures = [spec]
+            XCTAssertThrowsError(try plan(bad, experiments: [.transfer])) { XCTAssertTrue("\($0)".contains(expected), "\(spec): \($0)") }
+        }
+        var bad = c
+        bad.transferArchitectures = ["mlp:hidden"]
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("transfer_architectures") && "\($0)".contains("key=value"), "\($0)") }
+        bad.transferArchitectures = ["mlp", "mlp"]
+        XCTAssertThrowsError(try bad.validate()) { XCTAssertTrue("\($0)".contains("must not repeat"), "\($0)") }
+    }
 }

@@ -17,6 +17,7 @@ final class TrainingTests: XCTestCase {
 
     /// Small options for each reference architecture (fast, but every layer kind present).
     private let smallOptions: [String: [String: String]] = [
+        "linear": [:],
         "mlp": ["hidden": "16-8"],
         "cnn-small": ["channels1": "4", "channels2": "8", "hidden": "16"],
         "resnet-mini": ["width": "4", "blocks": "1"],

@@ -163,11 +163,25 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         if let data = text.data(using: .utf8), let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) {
             value = parsed
         } else if isList {
-            value = parts[1].split(separator: ",").map { String($0) }
+            value = ReproductionConfig.listItems(parts[1])
         } else {
             value = parts[1]
         }
         try merge([key: value], source: "--set \(parts[0])")
+    }
+
+    /// Splits a comma-separated list. An item that is a parameter (key=value, no ':') continues the
+    /// spec before it: "mlp:hidden=64,cnn-small:channels1=64,channels2=128" is two architectures.
+    static func listItems(_ text: String) -> [String] {
+        var items: [String] = []
+        for piece in text.split(separator: ",").map(String.init) {
+            if piece.contains("="), !piece.contains(":"), let last = items.last, last.contains(":") {
+                items[items.count - 1] = last + "," + piece
+            } else {
+                items.append(piece)
+            }
+        }
+        return items
     }
 
     private func unknownKey(_ key: String, source: String) -> ReproductionError {
@@ -231,6 +245,12 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
                  "inversion_step_schedule must be one of \(StepSchedule.names.joined(separator: ", ")), got '\(inversionStepSchedule)'")
         try need(["rand", "det"].contains(transferSet), "transfer_set must be rand or det, got '\(transferSet)'")
         try need(!transferArchitectures.isEmpty, "transfer_architectures must list at least one architecture")
+        try need(Set(transferArchitectures).count == transferArchitectures.count, "transfer_architectures must not repeat, got \(transferArchitectures)")
+        for (key, spec) in transferArchitectures.map({ ("transfer_architectures", $0) }) + [("architecture", architecture)] {
+            do { _ = try parseTransformSpec(spec, kind: "architecture") } catch {
+                throw ReproductionError("\(key): \(error) (e.g. mlp:hidden=64-64 or cnn-small:channels1=64,channels2=128)")
+            }
+        }
         try need(["ensemble", "pgd"].contains(robustEvaluation), "robust_evaluation must be ensemble or pgd, got '\(robustEvaluation)'")
         try need(robustEvaluation == "pgd" || !ensembleAttacks.isEmpty,
                  "ensemble_attacks must list at least one attack plugin (e.g. apgd-ce,apgd-t,square), or set robust_evaluation=pgd")

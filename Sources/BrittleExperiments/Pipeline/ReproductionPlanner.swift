@@ -103,19 +103,33 @@ struct RunPlanner {
         }
     }
 
+    /// A training stage; `architecture` is a plugin id or a spec with parameters
+    /// ("cnn-small:channels1=64,channels2=128"), checked against the plugin's schema here.
     mutating func train(_ name: String, architecture: String, data d: TrainingData, epochs: Int, seed: UInt64,
                         adversary: AttackSettings? = nil, upstream: [String] = []) throws -> String {
+        let spec = try parseTransformSpec(architecture, kind: "architecture")
+        do {
+            _ = try planner.registry.architecture(spec.id).configuration(spec.parameters)
+        } catch {
+            throw ReproductionError("architecture '\(architecture)': \(error)")
+        }
         let work = TrainWork(architecture: architecture, training: training(epochs: epochs, seed: seed), data: d, adversary: adversary)
         let steps = Double(adversary.flatMap { Int($0.parameters["steps"] ?? "") } ?? 0)
         let passes = Double(epochs) * images(d, limit: 60000) * 3 * (1 + steps)
         let key = try planner.stage(name, .train(work), data: data, upstream: upstream,
-                                    plugins: [architecture] + (adversary.map { [$0.attack] } ?? []), passes: passes)
-        architectures[key] = architecture
+                                    plugins: [spec.id] + (adversary.map { [$0.attack] } ?? []), passes: passes)
+        architectures[key] = spec.id
         return key
     }
 
+    /// An architecture spec as it appears in stage names: "mlp:hidden=64-64" -> "mlp-hidden64-64".
+    static func slug(_ architecture: String) -> String {
+        architecture.replacingOccurrences(of: ":", with: "-").replacingOccurrences(of: ",", with: "-")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
     mutating func standard(_ seed: UInt64) throws -> String {
-        try train("standard-\(config.architecture)-s\(seed)", architecture: config.architecture,
+        try train("standard-\(RunPlanner.slug(config.architecture))-s\(seed)", architecture: config.architecture,
                   data: .original(limit: config.standardTrainLimit), epochs: config.standardEpochs, seed: seed)
     }
 
@@ -123,7 +137,7 @@ struct RunPlanner {
         let attack = AttackSettings(attack: "pgd-l2", parameters: [
             "epsilon": "\(config.robustEpsilon)", "steps": "\(config.robustSteps)", "step-size": "\(config.robustStepSize)",
         ])
-        return try train("robust-\(config.architecture)-s\(seed)", architecture: config.architecture,
+        return try train("robust-\(RunPlanner.slug(config.architecture))-s\(seed)", architecture: config.architecture,
                          data: .original(limit: config.robustTrainLimit), epochs: config.robustEpochs, seed: seed, adversary: attack)
     }
 
@@ -154,10 +168,10 @@ struct RunPlanner {
         switch set {
         case .constructed(let c):
             let built = try construct(c, seed: seed)
-            return try train("train-\(c.name)-\(arch)-\(suffix)", architecture: arch, data: .constructed(c),
+            return try train("train-\(c.name)-\(RunPlanner.slug(arch))-\(suffix)", architecture: arch, data: .constructed(c),
                              epochs: config.setEpochs, seed: trainingSeed, upstream: [built])
         case .subset:
-            return try train("train-d_sub-\(arch)-\(suffix)", architecture: arch, data: .subset(size: config.setSize, seed: seed),
+            return try train("train-d_sub-\(RunPlanner.slug(arch))-\(suffix)", architecture: arch, data: .subset(size: config.setSize, seed: seed),
                              epochs: config.setEpochs, seed: trainingSeed)
         }
     }
@@ -250,11 +264,11 @@ extension RunPlanner {
         let examplesWork = TransferExamplesWork(epsilon: config.transferEpsilon, steps: config.transferSteps)
         let robustImages = Double(min(config.robustTestLimit, config.testLimit ?? config.robustTestLimit))
         let examples = try planner.stage("transfer-examples-s\(seed)", .transferExamples(examplesWork), data: data, upstream: [source],
-                                         plugins: ["pgd-l2", config.architecture], passes: robustImages * Double(config.transferSteps) * 3)
+                                         plugins: ["pgd-l2", architectures[source]!], passes: robustImages * Double(config.transferSteps) * 3)
         var upstream = [examples] + models.map(\.key)
         for arch in config.transferArchitectures {
             upstream.append(try model(on: .constructed(relabelled), seed: seed, setSeed: config.setSeeds[0], architecture: arch))
-            upstream.append(try train("target-\(arch)-s\(seed)", architecture: arch, data: .original(limit: config.transferTrainLimit),
+            upstream.append(try train("target-\(RunPlanner.slug(arch))-s\(seed)", architecture: arch, data: .original(limit: config.transferTrainLimit),
                                       epochs: config.transferEpochs, seed: seed &+ 1000))
         }
         let work = TransferWork(seed: seed, relabelledSet: relabelled, epsilon: config.transferEpsilon, steps: config.transferSteps,

@@ -35,7 +35,9 @@ extension ReproductionReport {
             sources.append(.file((dir as NSString).appendingPathComponent("dataset.tar.zst"), as: datasetEntry(set.stage)))
         }
         var plugins: [PluginRecord] = []
-        var ids = Set(results.config.transferArchitectures + [results.config.architecture, "pgd-l2", results.config.relabelAttack])
+        let architectures = (results.config.transferArchitectures + [results.config.architecture])
+            .map { (try? parseTransformSpec($0, kind: "architecture").id) ?? $0 }
+        var ids = Set(architectures + ["pgd-l2", results.config.relabelAttack])
         ids.formUnion(["invert-representation", "adversarial-relabel"])
         for id in ids.sorted() {
             if let e = registry.entry(id) { plugins.append(PluginRecord(id: e.plugin.id, version: e.plugin.version)) }
