@@ -1,6 +1,7 @@
 // Error bars for line plots: a vertical stem from a low to a high value at one x, with short
-// horizontal caps, in the series' colour (e.g. the min-max spread of a figure over seeds).
-// The data type and the drawing; LinePlot places them (Series.errorBars). Not a statistics
+// horizontal caps, in the series' colour (e.g. the min-max spread of a figure over seeds), and
+// the horizontal version for scatter plots. The data type and the drawing; LinePlot places them
+// (Series.errorBars), ScatterPlot its points' spreads. Not a statistics
 // module: what the bar spans is the caller's choice.
 import Foundation
 
@@ -39,5 +40,16 @@ extension Canvas {
         line(from: (cx, t), to: (cx, b), color: color, lineWidth: ErrorBar.lineWidth)
         line(from: (cx - half, t), to: (cx + half, t), color: color, lineWidth: ErrorBar.lineWidth)
         line(from: (cx - half, b), to: (cx + half, b), color: color, lineWidth: ErrorBar.lineWidth)
+    }
+
+    /// The same bar lying down: a stem at pixel y `y` from pixel x `left` to `right`, caps at both
+    /// (a scatter plot's spread in x).
+    func horizontalErrorBar(y: Double, left: Double, right: Double, color: FigureColor) {
+        let cy = Canvas.crisp(y)
+        let l = Canvas.crisp(left), r = Canvas.crisp(right)
+        let half = ErrorBar.capWidth / 2
+        line(from: (l, cy), to: (r, cy), color: color, lineWidth: ErrorBar.lineWidth)
+        line(from: (l, cy - half), to: (l, cy + half), color: color, lineWidth: ErrorBar.lineWidth)
+        line(from: (r, cy - half), to: (r, cy + half), color: color, lineWidth: ErrorBar.lineWidth)
     }
 }

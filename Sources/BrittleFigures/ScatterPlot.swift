@@ -1,7 +1,8 @@
 // Scatter plots of labelled points (each point's text sits beside it, placed greedily so labels
 // avoid each other, the markers and the frame), optional groups with a legend, and an optional
 // least-squares line. Used for the transfer figure: accuracy on the original test set against
-// transfer success, one point per architecture. Non-finite points are skipped.
+// transfer success, one point per architecture, optionally with the spread of each coordinate
+// over seeds as horizontal and vertical error bars. Non-finite points are skipped.
 import Foundation
 
 /// A scatter plot written to PNG.
@@ -23,12 +24,19 @@ public struct ScatterPlot: Sendable {
         public var label: String?
         /// Points of a group share a colour and marker and a legend row.
         public var group: String?
+        /// Horizontal and vertical error bars (e.g. the min-max over seeds), drawn in the
+        /// point's colour; nil: none.
+        public var xSpread: ClosedRange<Double>?
+        public var ySpread: ClosedRange<Double>?
         /// A point.
-        public init(x: Double, y: Double, label: String? = nil, group: String? = nil) {
+        public init(x: Double, y: Double, label: String? = nil, group: String? = nil,
+                    xSpread: ClosedRange<Double>? = nil, ySpread: ClosedRange<Double>? = nil) {
             self.x = x
             self.y = y
             self.label = label
             self.group = group
+            self.xSpread = xSpread
+            self.ySpread = ySpread
         }
         var isFinite: Bool { x.isFinite && y.isFinite }
     }
@@ -109,8 +117,10 @@ public struct ScatterPlot: Sendable {
             canvas: canvas, legend: legendBox, position: legend,
             makeFrame: {
                 PlotFrame(
-                    canvas: canvas, title: title, x: .numeric(xAxis, data: padded(finite.map(\.x))), y: yAxis,
-                    yData: padded(finite.map(\.y)), outsideLegendWidth: $0)
+                    canvas: canvas, title: title,
+                    x: .numeric(xAxis, data: padded(finite.flatMap { [$0.x] + ($0.xSpread.map { [$0.lowerBound, $0.upperBound] } ?? []) })),
+                    y: yAxis, yData: padded(finite.flatMap { [$0.y] + ($0.ySpread.map { [$0.lowerBound, $0.upperBound] } ?? []) }),
+                    outsideLegendWidth: $0)
             },
             obstacles: { f in
                 var pts = finite.map { (f.px($0.x), f.py($0.y)) }
@@ -131,6 +141,15 @@ public struct ScatterPlot: Sendable {
             }
         }
         canvas.clipped(to: frame.dataClip) {
+            for p in finite {
+                let (c, _) = style(p)
+                if let s = p.ySpread, s.lowerBound.isFinite, s.upperBound.isFinite {
+                    canvas.errorBar(x: frame.px(p.x), top: frame.py(s.upperBound), bottom: frame.py(s.lowerBound), color: c)
+                }
+                if let s = p.xSpread, s.lowerBound.isFinite, s.upperBound.isFinite {
+                    canvas.horizontalErrorBar(y: frame.py(p.y), left: frame.px(s.lowerBound), right: frame.px(s.upperBound), color: c)
+                }
+            }
             for p in finite {
                 let (c, m) = style(p)
                 canvas.marker(m, x: frame.px(p.x), y: frame.py(p.y), size: ScatterPlot.markerSize, color: c)

@@ -115,13 +115,13 @@ public enum ReproductionClaims {
                 statement: "examples transferred from the standard model (L2 eps \(ReproductionReport.number(r.config.transferEpsilon))) keep the D_rand model near 0 (<= 10%) while D_R and the adversarially trained model keep at least half their clean accuracy",
                 holds: ok, detail: "D_rand \(pct(rand))" + keep.map { "; \($0)" }.joined()))
         }
-        if r.transfer.count >= 2 {
-            let xs = r.transfer.map { Double($0.accuracyTrainedOnRelabelled) }, ys = r.transfer.map { Double($0.transferSuccess) }
-            let corr = pearson(xs, ys)
+        let correlation = TransferCorrelation(r.transfer)
+        if correlation.architectures.count >= 2 {
+            // One point per architecture (its mean over seeds), as the paper's Figure 3.
             claims.append(ClaimResult(
                 id: "transfer-correlation",
                 statement: "architectures that learn more from the relabelled set are more vulnerable to transfer (Figure 3: positive correlation)",
-                holds: corr.isFinite ? corr > 0 : nil, detail: String(format: "Pearson r = %.2f over %d points", corr, xs.count)))
+                holds: correlation.r.isFinite ? correlation.r > 0 : nil, detail: correlation.summary))
         }
         return claims
     }

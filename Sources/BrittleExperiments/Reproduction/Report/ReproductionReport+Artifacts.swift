@@ -128,11 +128,15 @@ extension ReproductionReport {
     /// Figure 3: accuracy when trained on the relabelled set against transfer success.
     static func transferScatter(_ r: ReproductionResults, to path: String) throws -> String? {
         guard !r.transfer.isEmpty else { return nil }
-        let multi = r.config.seeds.count > 1
-        let points = r.transfer.map {
-            ScatterPlot.Point(x: 100 * Double($0.accuracyTrainedOnRelabelled), y: 100 * Double($0.transferSuccess),
-                              label: $0.architecture, group: multi ? "seed \($0.seed)" : nil)
-        }
+        // Several seeds: each architecture's mean, its min-max over the seeds as error bars.
+        let correlation = TransferCorrelation(r.transfer)
+        let points = correlation.architectures.contains(where: { $0.seeds > 1 })
+            ? correlation.architectures.map {
+                ScatterPlot.Point(x: $0.x, y: $0.y, label: $0.name, xSpread: $0.xRange, ySpread: $0.yRange)
+            }
+            : r.transfer.map {
+                ScatterPlot.Point(x: 100 * Double($0.accuracyTrainedOnRelabelled), y: 100 * Double($0.transferSuccess), label: $0.architecture)
+            }
         let set = r.transfer.first.map { $0.relabelledSet == "d_rand" ? "D_rand" : "D_det" } ?? "D_rand"
         let plot = ScatterPlot(
             title: "Transfer from the standard \(r.config.architecture) (L2 eps \(number(r.config.transferEpsilon)))",

@@ -144,6 +144,15 @@ extension ReproductionReport {
                     md += "| \(t.architecture) | \(t.seed) | \(String(format: "%.1f%%", 100 * t.accuracyTrainedOnRelabelled)) | "
                     md += "\(String(format: "%.1f%%", 100 * t.transferSuccess)) | \(String(format: "%.1f%%", 100 * t.targetCleanAccuracy)) |\n"
                 }
+                let correlation = TransferCorrelation(r.transfer)
+                if correlation.architectures.contains(where: { $0.seeds > 1 }) {
+                    md += "\nPer architecture, mean over seeds (min-max):\n\n| architecture | seeds | x | y |\n|---|---|---|---|\n"
+                    for a in correlation.architectures {
+                        md += "| \(a.name) | \(a.seeds) | " + String(format: "%.1f%% (%.1f-%.1f) | %.1f%% (%.1f-%.1f) |\n", a.x, a.xRange.lowerBound,
+                                                                      a.xRange.upperBound, a.y, a.yRange.lowerBound, a.yRange.upperBound)
+                    }
+                }
+                md += "\nFigure 3's correlation, one point per architecture: \(correlation.summary).\n"
             }
             md += "\n"
         }
