@@ -89,6 +89,49 @@ final class ReproductionConfigTests: XCTestCase {
         XCTAssertThrowsError(try c.merge(["epochs": 3], source: "file.json")) { XCTAssertTrue("\($0)".contains("file.json"), "\($0)") }
     }
 
+    /// Every key survives a round trip (a key the decoder forgot would come back as its default),
+    /// and a configuration stored before a key existed loads with that key's default.
+    func testStoredConfigurationsRoundTripAndEarlierOnesGetDefaults() throws {
+        var object = try ReproductionConfig().jsonObject()
+        for (key, value) in object {
+            if key.hasSuffix("_control") {      // the two Boolean keys
+                object[key] = !(value as! Bool)
+                continue
+            }
+            switch value {
+            case let n as NSNumber: object[key] = n.doubleValue.rounded() == n.doubleValue ? n.intValue + 3 : n.doubleValue * 3
+            case let text as String: object[key] = text + "-changed"
+            case let list as [Any]: object[key] = list + (list.first.map { [$0] } ?? [7])
+            case is NSNull: object[key] = key == "data_dir" ? "/data" : 5
+            default: XCTFail("\(key): unexpected \(value)")
+            }
+        }
+        var changed = ReproductionConfig()
+        try changed.merge(object, source: "test")
+        let back = try JSONSerialization.jsonObject(with: changed.encoded()) as! [String: Any]
+        for (key, value) in object {
+            if let a = value as? NSNumber, let b = back[key] as? NSNumber {     // numbers and Booleans (Float keys: to float precision)
+                XCTAssertEqual(a.doubleValue, b.doubleValue, accuracy: 1e-6 * max(1, abs(a.doubleValue)), "'\(key)' did not round-trip: the decoder drops it")
+            } else {
+                XCTAssertEqual("\(back[key] ?? "missing")", "\(value)", "'\(key)' did not round-trip: the decoder drops it")
+            }
+        }
+        // results.json (snake_case) and plan.json (camelCase) of a run from before set seeds and
+        // inversion step schedules.
+        let quick = try ReproductionConfig.preset("quick")
+        for (encoder, snakeCase) in [(ReproductionReport.resultsEncoder, true), (JSONEncoder(), false)] {
+            var stored = try JSONSerialization.jsonObject(with: encoder.encode(quick)) as! [String: Any]
+            for key in ["set_seeds", "setSeeds", "inversion_step_schedule", "inversionStepSchedule"] { stored[key] = nil }
+            let decoder = JSONDecoder()
+            if snakeCase { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+            let old = try decoder.decode(ReproductionConfig.self, from: JSONSerialization.data(withJSONObject: stored))
+            XCTAssertEqual(old.setSeeds, [0])
+            XCTAssertEqual(old.inversionStepSchedule, "constant")
+            XCTAssertEqual(old.setSize, quick.setSize)
+            XCTAssertEqual(old.transferTrainLimit, quick.transferTrainLimit)
+        }
+    }
+
     // MARK: Claims
 
     private func model(_ name: String, clean: Float, robust: Float, next: Float = 0.1, transferred: Float? = nil,

@@ -128,12 +128,13 @@ public enum SweepReport {
             let bars = zip(sorted, stats).compactMap { p, s in s.flatMap { $0.n > 1 ? ErrorBar(x: x(p), low: $0.min, high: $0.max) : nil } }
             return LinePlot.Series(g.name.isEmpty ? "mean over seeds" : g.name, x: sorted.map(x), y: stats.map { $0?.mean ?? .nan }, errorBars: bars)
         }
-        let n = t.seeds.count
+        // Values per point: the seeds, times the set seeds for figures of a set's models.
+        let n = f.points.compactMap { $0?.n }.max() ?? t.seeds.count
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.map(\.y) + $0.errorBars.flatMap { [$0.low, $0.high] } }
         var plot = LinePlot(
             title: f.label, xAxis: PlotAxis(first.key, range: padded(numeric ? xs : [-0.5, Double(first.values.count) - 0.5])),
-            yAxis: PlotAxis("mean over \(n) seed\(n == 1 ? "" : "s")\(f.unit == "%" ? " (%)" : ""), bars: min–max", range: padded(ys)),
+            yAxis: PlotAxis("mean over \(n) seed run\(n == 1 ? "" : "s")\(f.unit == "%" ? " (%)" : ""), bars: min–max", range: padded(ys)),
             series: series, legend: groups.count > 1 ? .automatic : .hidden, width: 820, height: 520)
         if !numeric { plot.categories = first.values.map(\.value) }
         return plot
