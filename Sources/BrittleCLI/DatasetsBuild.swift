@@ -51,7 +51,7 @@ extension DatasetsCommand {
         @OptionGroup var bundleLimit: MaxSizeOptions
 
         func validate() throws {
-            do { _ = try parseTransformSpec(transform) } catch { throw ValidationError("--transform: \(error)") }
+            do { _ = try parsePluginSpec(transform) } catch { throw ValidationError("--transform: \(error)") }
             guard out.hasSuffix(".tar.zst") else {
                 throw ValidationError("--out must name a FILE.tar.zst (a dataset bundle), got '\(out)'")
             }

@@ -154,7 +154,7 @@ struct ReproduceRun: ParsableCommand {
     func checkPlugins(_ c: ReproductionConfig, registry: Registry) throws {
         for spec in Set(c.transferArchitectures + [c.architecture]) {
             do {
-                let (id, parameters) = try parseTransformSpec(spec, kind: "architecture")
+                let (id, parameters) = try parsePluginSpec(spec, kind: "architecture")
                 _ = try registry.architecture(id).configuration(parameters)
             } catch { throw ValidationError("\(error)") }
         }

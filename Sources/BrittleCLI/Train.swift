@@ -76,7 +76,7 @@ struct Train: ParsableCommand {
         }
         if let m = monitor, m < 0 { throw ValidationError("--monitor must be non-negative, got \(m)") }
         for spec in transforms {
-            do { _ = try parseTransformSpec(spec) } catch { throw ValidationError("--transform: \(error)") }
+            do { _ = try parsePluginSpec(spec) } catch { throw ValidationError("--transform: \(error)") }
         }
     }
 
@@ -88,7 +88,7 @@ struct Train: ParsableCommand {
         var inputLayers: [TrainingRun.InputLayerChoice] = []
         var augmentations: [any Augmentation] = []
         for spec in transforms {
-            let (id, text) = try parseTransformSpec(spec)
+            let (id, text) = try parsePluginSpec(spec)
             let transform: TrainingTransform
             do { transform = try registry.trainingTransform(id) } catch { throw ValidationError("--transform \(spec): \(error)") }
             let configuration = try transform.plugin.configuration(text)

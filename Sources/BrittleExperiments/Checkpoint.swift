@@ -106,7 +106,7 @@ public enum Checkpoint {
         var model = try plugin.build(try plugin.configuration(config), inputShape: inputShape, classCount: classes, seed: 0)
         let transforms = (meta["brittle.input_transforms"].flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }) ?? []
         for spec in transforms.reversed() {
-            let (id, text) = try parseTransformSpec(spec)
+            let (id, text) = try parsePluginSpec(spec)
             let t = try registry.inputLayer(id)
             model = model.prepending(try t.makeLayer(try t.configuration(text), channels: inputShape[0]), recordedAs: spec)
         }
@@ -143,7 +143,7 @@ public func prettyJSON<T: Encodable>(_ value: T) throws -> Data {
 
 /// Parses "id" or "id:key=value,key=value" (the CLI's --transform syntax, and the architectures of
 /// `transfer_architectures`); `kind` names the spec in errors.
-public func parseTransformSpec(_ spec: String, kind: String = "transform") throws -> (id: String, parameters: [String: String]) {
+public func parsePluginSpec(_ spec: String, kind: String = "transform") throws -> (id: String, parameters: [String: String]) {
     let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
     guard let id = parts.first, !id.isEmpty else { throw PluginError("empty \(kind) spec '\(spec)': expected ID or ID:key=value,...") }
     var params: [String: String] = [:]

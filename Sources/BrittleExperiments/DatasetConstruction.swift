@@ -23,7 +23,7 @@ public struct ConstructionSpec {
 
     /// Parses and validates "ID" or "ID:key=value,...".
     public init(_ spec: String, registry: Registry) throws {
-        let (id, text) = try parseTransformSpec(spec)
+        let (id, text) = try parsePluginSpec(spec)
         self.spec = spec
         plugin = try registry.construction(id)
         configuration = try plugin.configuration(text)

@@ -39,7 +39,7 @@ enum TextTargets {
     /// (or, for an unknown id, every schema).
     static func transformSpec(_ bytes: [UInt8]) {
         for line in lines(bytes) {
-            guard let (id, parameters) = try? parseTransformSpec(line) else { continue }
+            guard let (id, parameters) = try? parsePluginSpec(line) else { continue }
             if let transform = Schemas.transform(id) {
                 _ = try? transform.configuration(parameters)
             } else {

@@ -247,7 +247,7 @@ public struct ReproductionConfig: Codable, Equatable, Sendable {
         try need(!transferArchitectures.isEmpty, "transfer_architectures must list at least one architecture")
         try need(Set(transferArchitectures).count == transferArchitectures.count, "transfer_architectures must not repeat, got \(transferArchitectures)")
         for (key, spec) in transferArchitectures.map({ ("transfer_architectures", $0) }) + [("architecture", architecture)] {
-            do { _ = try parseTransformSpec(spec, kind: "architecture") } catch {
+            do { _ = try parsePluginSpec(spec, kind: "architecture") } catch {
                 throw ReproductionError("\(key): \(error) (e.g. mlp:hidden=64-64 or cnn-small:channels1=64,channels2=128)")
             }
         }

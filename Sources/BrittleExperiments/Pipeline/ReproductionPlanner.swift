@@ -107,7 +107,7 @@ struct RunPlanner {
     /// ("cnn-small:channels1=64,channels2=128"), checked against the plugin's schema here.
     mutating func train(_ name: String, architecture: String, data d: TrainingData, epochs: Int, seed: UInt64,
                         adversary: AttackSettings? = nil, upstream: [String] = []) throws -> String {
-        let spec = try parseTransformSpec(architecture, kind: "architecture")
+        let spec = try parsePluginSpec(architecture, kind: "architecture")
         do {
             _ = try planner.registry.architecture(spec.id).configuration(spec.parameters)
         } catch {

@@ -131,7 +131,7 @@ public final class StageRunner {
         case .constructed: set = try DatasetBundle.load((upstream[0] as NSString).appendingPathComponent("dataset.tar.zst"), split: .train)
         }
         let test = try self.test(stage.data)
-        let spec = try parseTransformSpec(w.architecture, kind: "architecture")
+        let spec = try parsePluginSpec(w.architecture, kind: "architecture")
         let plugin = try registry.architecture(spec.id)
         let model = try TrainingRun.model(plugin, configuration: try plugin.configuration(spec.parameters), inputShape: set.imageShape,
                                           classCount: set.numClasses, seed: w.training.seed, batchSize: w.training.batchSize)

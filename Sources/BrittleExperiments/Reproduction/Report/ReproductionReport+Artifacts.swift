@@ -36,7 +36,7 @@ extension ReproductionReport {
         }
         var plugins: [PluginRecord] = []
         let architectures = (results.config.transferArchitectures + [results.config.architecture])
-            .map { (try? parseTransformSpec($0, kind: "architecture").id) ?? $0 }
+            .map { (try? parsePluginSpec($0, kind: "architecture").id) ?? $0 }
         var ids = Set(architectures + ["pgd-l2", results.config.relabelAttack])
         ids.formUnion(["invert-representation", "adversarial-relabel"])
         for id in ids.sorted() {
