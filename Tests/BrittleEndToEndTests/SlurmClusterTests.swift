@@ -135,7 +135,8 @@ final class SlurmClusterTests: XCTestCase {
         let deadline = Date().addingTimeInterval(10)
         while (try? String(contentsOfFile: runs, encoding: .utf8)) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         try slurm.requeue(id)
-        let requeued = try wait(slurm, id, for: "pending again") { if case .pending = $0 { return true } else { return false } }
+        // Pending again; squeue may show reason None for a moment before the scheduler sets the hold.
+        let requeued = try wait(slurm, id, for: "pending with a reason") { if case .pending(let r) = $0 { return r != "None" } else { return false } }
         XCTAssertEqual(requeued, .pending(reason: "BeginTime"))
         // Slurm holds a requeued job back two minutes; the test lets it start now.
         try startRequeuedSlurmJob(id)

@@ -184,8 +184,9 @@ final class SlurmExecutorTests: CLITestCase {
         }
         XCTAssertTrue(cancelled && warned, "no epoch checkpoint: robust \(exists(resume(robust))), standard \(exists(resume(standard)))")
         // The warned job requeues itself: pending again (Slurm holds it back; let it start now).
+        // squeue may show reason None for a moment before the scheduler sets the hold.
         var state = try slurm.state(of: standardJob)
-        waitFor(60) { state = (try? slurm.state(of: standardJob)) ?? state; return state.reason != nil || state.isFinal }
+        waitFor(60) { state = (try? slurm.state(of: standardJob)) ?? state; return (state.reason != nil && state.reason != "None") || state.isFinal }
         XCTAssertEqual(state.reason, "BeginTime", "the warned job is \(state), not requeued")
         try? startRequeuedSlurmJob(standardJob)
         XCTAssertFalse(exists("\(out)/stages/\(standard.directoryName).failed.json"), "the warned stage recorded a failure")
