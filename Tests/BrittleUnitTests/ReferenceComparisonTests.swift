@@ -51,4 +51,22 @@ final class ReferenceComparisonTests: XCTestCase {
         let refs = try ReferenceFigures.load(ReferenceFigures.defaultPath())
         XCTAssertEqual(ReproductionReport.referenceSection(try results(preset: "quick"), references: refs, source: "fashion-mnist-pytorch"), "")
     }
+
+    /// D_rand's figures name the budget they were measured at: a run at eps 2 is compared with
+    /// 65.0% clean and 89% success, a run at eps 1 only with the 33% success quoted for eps 1.
+    func testDRandFiguresAreComparedOnlyAtTheirBudget() throws {
+        let refs = try ReferenceFigures.load(ReferenceFigures.defaultPath())
+        func rows(epsilon: Double) throws -> [String] {
+            var r = try results(preset: "reference")
+            r.config.randEpsilon = epsilon
+            r.models = [0.60, 0.62, 0.64].enumerated().map { model("d_rand", setSeed: UInt64($0.offset), clean: Float($0.element), robust: 0) }
+            r.sets = [SetResult(name: "d_rand", label: "D_rand", seed: 0, spec: "adversarial-relabel", sourceModel: "standard",
+                                images: 5000, reported: ["targeted-success": 0.5], stage: "s")]
+            let found = ReproductionReport.referenceComparisons(r, references: refs, source: "fashion-mnist-pytorch")
+            return found.filter { $0.set == "d_rand" }.map { "\($0.metric.rawValue) \($0.reference)" }
+        }
+        XCTAssertEqual(try rows(epsilon: 2), ["clean [65.0]", "targeted-success [89.0]"])
+        XCTAssertEqual(try rows(epsilon: 1), ["targeted-success [33.0]"])
+        XCTAssertEqual(try rows(epsilon: 0.5), [])
+    }
 }

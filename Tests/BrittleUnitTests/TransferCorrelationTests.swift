@@ -80,4 +80,26 @@ final class TransferCorrelationTests: XCTestCase {
         // The bars span 60 and 80 data units on a plot some 300 pixels across: well over 200 pixels.
         XCTAssertGreaterThan(barred, bare + 200, "error bars missing (\(bare) -> \(barred) pixels)")
     }
+
+    /// The report's per-architecture table gives each mean with its range and, from 3 seeds on,
+    /// the 95% t interval; the finding counts architectures and seeds, not points.
+    func testReportTableHasTheIntervalAndTheFindingCountsArchitectures() throws {
+        var c = try ReproductionConfig.preset("quick")
+        c.seeds = [0, 1, 2]
+        var r = ReproductionResults(config: c, experiments: ["transfer"], threads: 2)
+        // linear: x 50/52/54% (sd 2 points: t interval ±4.97), y 30/20/10%; mlp: x 60/64/68%, y 10/15/20%.
+        r.transfer = (0..<3).flatMap { s -> [TransferResult] in
+            let k = Float(s)
+            return [result("linear", seed: UInt64(s), x: 0.50 + 0.02 * k, y: 0.30 - 0.10 * k),
+                    result("mlp", seed: UInt64(s), x: 0.60 + 0.04 * k, y: 0.10 + 0.05 * k)]
+        }
+        r.claims = ReproductionClaims.evaluate(r)
+        let refs = try ReferenceFigures.load(ReferenceFigures.defaultPath())
+        let md = ReproductionReport.render(r, figures: [], command: "reproduce transfer", references: refs)
+        XCTAssertTrue(md.contains("| linear | 3 | 52.0% (50.0–54.0; CI 47.0–57.0) | 20.0% (10.0–30.0; CI -4.8–44.8) |"), md)
+        XCTAssertTrue(md.contains("| mlp | 3 | 64.0% (60.0–68.0; CI 54.1–73.9) |"), md)
+        let note = try XCTUnwrap(ReproductionReport.findings(r).first { $0.contains("Figure 3's correlation") })
+        XCTAssertTrue(note.contains("With 2 architectures (3 pipeline seeds)"), note)
+        XCTAssertTrue(note.contains("linear (x 52.0%, y 20.0%)"), note)
+    }
 }

@@ -30,6 +30,9 @@ public struct ReferenceFigures: Codable, Sendable, Equatable {
         /// The figure as numbers, in percent, one per seed of the source (nil: the source gives
         /// no exact number, e.g. ">= 78%"): what the reference preset's report compares against.
         public var seeds: [Double]?
+        /// The relabelling budget (L2 eps) a D_rand figure was measured at (nil: not tied to one);
+        /// the reference preset's comparison skips it in a run built at another budget.
+        public var epsilon: Double?
     }
 
     /// What a figure measures.

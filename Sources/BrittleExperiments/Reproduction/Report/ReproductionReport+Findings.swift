@@ -21,7 +21,8 @@ extension ReproductionReport {
             }
             note += "*Hypothesis, not tested by this run:* at eps \(number(r.config.randEpsilon)), \(number(r.config.randEpsilon / r.config.robustEpsilon))x the robust model's training radius, "
             note += "the perturbation against a robust model adds perceptible, robust features of the target class (robust models have perceptually aligned gradients), so the relabelled set teaches 'features of t -> t' without any non-robust feature. "
-            note += "A run with a smaller budget (`--set rand_epsilon=1.0`) would test it. Until then, D_rand's accuracy alone does not show that non-robust features carry it; its robust accuracy and its transfer figures, shown beside it, are the measured evidence."
+            note += "A run with a smaller budget (`--set rand_epsilon=1.0`) would test it where D_rand from the standard model still generalises at that budget: with targets excluding y it does at N = 5,000 "
+            note += "but not at N = 2,000 (`--set set_size=5000`; the reference preset has it). Until then, D_rand's accuracy alone does not show that non-robust features carry it; its robust accuracy and its transfer figures, shown beside it, are the measured evidence."
             notes.append(note)
         }
         for det in r.config.detEpsilons {
@@ -35,13 +36,15 @@ extension ReproductionReport {
             }
         }
         if let c = claims["transfer-correlation"], c.holds != true, !r.transfer.isEmpty {
-            let order = r.transfer.map { String(format: "%@ (x %.1f%%, y %.1f%%)", $0.architecture, 100 * $0.accuracyTrainedOnRelabelled, 100 * $0.transferSuccess) }
+            let means = TransferCorrelation(r.transfer).architectures
+            let order = means.map { String(format: "%@ (x %.1f%%, y %.1f%%)", $0.name, $0.x, $0.y) }
+            let seeds = Set(r.transfer.map(\.seed)).count
             notes.append("**Figure 3's correlation does not show here** (\(c.detail)): \(order.joined(separator: ", ")). "
-                         + "With \(r.transfer.count) points from one source model this is weak evidence either way; the paper used more architectures, and transfer success here is low for all of them at eps \(number(r.config.transferEpsilon)).")
+                         + "With \(means.count) architectures (\(seeds) pipeline seed\(seeds == 1 ? "" : "s")) this is weak evidence either way; the paper used more architectures, and transfer success here is low for all of them at eps \(number(r.config.transferEpsilon)).")
         }
         if r.config.preset == "quick" {
             notes.append("The quick preset trains the robust model on \(r.config.robustTrainLimit.map(String.init) ?? "all") images and builds N = \(r.config.setSize) images per set with \(r.config.inversionIterations) inversion steps "
-                         + "(the reference: robust model on all 60,000, N = 5,000, 300 steps): a reduced protocol, so its figures are not expected to match the reference's. `--preset paper` runs the full protocol with 2 seeds.")
+                         + "(the reference: robust model on all 60,000, N = 5,000, 300 steps): a reduced protocol, so its figures are not expected to match the reference's. `--preset reference` runs the reference's protocol.")
         }
         return notes
     }

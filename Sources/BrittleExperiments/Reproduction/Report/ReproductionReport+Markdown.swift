@@ -146,10 +146,11 @@ extension ReproductionReport {
                 }
                 let correlation = TransferCorrelation(r.transfer)
                 if correlation.architectures.contains(where: { $0.seeds > 1 }) {
-                    md += "\nPer architecture, mean over seeds (min-max):\n\n| architecture | seeds | x | y |\n|---|---|---|---|\n"
+                    md += "\nPer architecture, mean over seeds (min–max; 95% t interval from 3 seeds):\n\n| architecture | seeds | x | y |\n|---|---|---|---|\n"
                     for a in correlation.architectures {
-                        md += "| \(a.name) | \(a.seeds) | " + String(format: "%.1f%% (%.1f-%.1f) | %.1f%% (%.1f-%.1f) |\n", a.x, a.xRange.lowerBound,
-                                                                      a.xRange.upperBound, a.y, a.yRange.lowerBound, a.yRange.upperBound)
+                        let points = r.transfer.filter { $0.architecture == a.name }
+                        md += "| \(a.name) | \(a.seeds) | \(spread(points.map { Double($0.accuracyTrainedOnRelabelled) })) | "
+                        md += "\(spread(points.map { Double($0.transferSuccess) })) |\n"
                     }
                 }
                 md += "\nFigure 3's correlation, one point per architecture: \(correlation.summary).\n"

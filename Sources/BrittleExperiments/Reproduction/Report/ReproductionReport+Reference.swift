@@ -42,10 +42,11 @@ extension ReproductionReport {
     }
 
     /// The comparisons of `r` against reference source `source`: every figure with numeric
-    /// seeds that this run measured.
+    /// seeds that this run measured, at this run's relabelling budget where the figure names one.
     static func referenceComparisons(_ r: ReproductionResults, references: ReferenceFigures, source: String) -> [ReferenceComparison] {
         references.figures.compactMap { f in
             guard f.source == source, let seeds = f.seeds, !seeds.isEmpty else { return nil }
+            if let budget = f.epsilon, f.set.hasPrefix("d_rand"), budget != r.config.randEpsilon { return nil }
             let run = measured(r, set: f.set, f.metric)
             guard !run.isEmpty else { return nil }
             return ReferenceComparison(set: f.set, label: r.models(f.set).first?.label ?? f.set, metric: f.metric, run: run, reference: seeds)
