@@ -276,4 +276,28 @@ final class SweepTests: XCTestCase {
         let png = try DecodedPNG(contentsOf: out + "/figures/clean-d_r.png")
         for i in 0..<3 { XCTAssertGreaterThan(png.count(of: FigureColor.palette(i).pixel), 50, "line \(i)") }
     }
+
+    /// A figure the second key does not change (its stage is shared across that key's values)
+    /// is drawn once, named as such; one that it changes keeps a line per value.
+    func testAFigureTheOtherKeysDoNotChangeIsOneLine() throws {
+        let grid = try SweepGrid(parsing: ["set_size=100,200", "rand_epsilon=1,2"])
+        var runs: [SweepRun] = []
+        for p in grid.points {
+            for seed: UInt64 in [0, 1] {
+                var r = ReproductionResults(config: try grid.configuration(for: p, seed: seed, base: ReproductionConfig()), experiments: ["all"], threads: 1)
+                let size = Float(p.settings[0].number!) / 1000, eps = Float(p.settings[1].number!) / 100
+                r.models = [model("d_det_eps2", seed: seed, clean: size + Float(seed) / 100, robust: 0),
+                            model("d_rand", seed: seed, clean: size + eps, robust: 0)]
+                runs.append(SweepRun(point: p, seed: seed, results: r))
+            }
+        }
+        let table = SweepTable(grid: grid, experiment: "non-robust-features", seeds: [0, 1], runs: runs)
+        let det = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_det_eps2")), in: table)
+        XCTAssertEqual(det.series.map(\.name), ["the same at every rand_epsilon"])
+        XCTAssertEqual(det.series[0].points.map(\.x), [100, 200])
+        for (point, mean) in zip(det.series[0].points, [10.5, 20.5]) { XCTAssertEqual(point.y, mean, accuracy: 1e-4) }
+        XCTAssertEqual(det.series[0].errorBars.count, 2)
+        let rand = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_rand")), in: table)
+        XCTAssertEqual(rand.series.map(\.name), ["rand_epsilon=1", "rand_epsilon=2"])
+    }
 }

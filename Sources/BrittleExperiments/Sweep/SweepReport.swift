@@ -122,11 +122,17 @@ public enum SweepReport {
             let name = p.settings.dropFirst().map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             if let g = groups.firstIndex(where: { $0.name == name }) { groups[g].points.append(p) } else { groups.append((name, [p])) }
         }
-        let series: [LinePlot.Series] = groups.map { g in
+        var series: [LinePlot.Series] = groups.map { g in
             let sorted = g.points.sorted { x($0) < x($1) }
             let stats = sorted.map { f.points[$0.index] }
             let bars = zip(sorted, stats).compactMap { p, s in s.flatMap { $0.n > 1 ? ErrorBar(x: x(p), low: $0.min, high: $0.max) : nil } }
             return LinePlot.Series(g.name.isEmpty ? "mean over seeds" : g.name, x: sorted.map(x), y: stats.map { $0?.mean ?? .nan }, errorBars: bars)
+        }
+        // A figure the other keys do not change (D_det against set_size when rand_epsilon is also
+        // swept: one shared stage per set size) is one line, not coincident copies.
+        if series.count > 1, series.dropFirst().allSatisfy({ $0.points == series[0].points && $0.errorBars == series[0].errorBars }) {
+            let others = axes.dropFirst().map(\.key).joined(separator: ", ")
+            series = [LinePlot.Series("the same at every \(others)", points: series[0].points, errorBars: series[0].errorBars)]
         }
         // Values per point: the seeds, times the set seeds for figures of a set's models.
         let n = f.points.compactMap { $0?.n }.max() ?? t.seeds.count
