@@ -131,6 +131,7 @@ final class ExecutorCLITests: CLITestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("failed") && $0.contains(bad.name) && $0.contains(badLog) }, status.stdout)
         for name in blockedNames { XCTAssertTrue(lines.contains { $0.hasPrefix("blocked") && $0.contains(name) }, status.stdout) }
         XCTAssertEqual(lines.filter { $0.hasPrefix("done") }.count, changed.stages.count - 4, status.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("work done: ") && $0.contains("of work left") }, status.stdout)
 
         // The partial run's report, re-rendered: the missing stages listed, no bundle.
         for f in ["report.md", "results.json"] { try? FileManager.default.removeItem(atPath: procs + "/" + f) }

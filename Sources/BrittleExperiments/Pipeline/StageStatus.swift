@@ -73,6 +73,32 @@ public struct RunStatus {
         return status
     }
 
+    /// How much of a run's work is done, by the plan's estimate.
+    public struct Progress: Equatable {
+        /// Share (0...1) of the plan's estimated image passes in finished stages.
+        public var done: Double
+        /// The passes left at the pace of the finished stages that recorded their time (nil:
+        /// none did, or nothing is left).
+        public var secondsLeft: Double?
+    }
+
+    /// Progress of stages given as (estimated passes, state).
+    public static func progress(_ stages: [(passes: Double, state: StageState)]) -> Progress {
+        var total = 0.0, done = 0.0, timedPasses = 0.0, timedSeconds = 0.0
+        for (passes, state) in stages {
+            total += passes
+            guard case .done(let seconds) = state else { continue }
+            done += passes
+            if let seconds { timedPasses += passes; timedSeconds += seconds }
+        }
+        guard total > 0 else { return Progress(done: 1, secondsLeft: nil) }
+        let left = total - done
+        return Progress(done: done / total, secondsLeft: left > 0 && timedPasses > 0 ? left * timedSeconds / timedPasses : nil)
+    }
+
+    /// This run's progress.
+    public var progress: Progress { Self.progress(stages.map { ($0.stage.estimatedPasses, $0.state) }) }
+
     /// Stages in each state.
     public var counts: [String: Int] { Dictionary(grouping: stages, by: { $0.state.word }).mapValues(\.count) }
 
@@ -97,6 +123,16 @@ public struct RunStatus {
         let order = ["done", "running", "queued", "failed", "blocked", "not started"]
         lines.append("")
         lines.append("\(stages.count) stages: " + order.compactMap { w in counts[w].map { "\($0) \(w)" } }.joined(separator: ", "))
+        let p = progress
+        if let left = p.secondsLeft {
+            lines.append(String(format: "work done: %.1f%% of the plan's estimated image passes; at the finished stages' pace about %@ of work left ", 100 * p.done, Self.hours(left))
+                         + "(an estimate: the ensemble's cost is an upper bound, and other jobs on the machine slow it)")
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// "1h05m" from an hour on, else as `formatDuration`.
+    static func hours(_ seconds: Double) -> String {
+        seconds >= 3600 ? "\(Int(seconds) / 3600)h" + String(format: "%02dm", Int(seconds) % 3600 / 60) : formatDuration(seconds)
     }
 }
