@@ -45,6 +45,8 @@ final class ReferenceComparisonTests: XCTestCase {
         XCTAssertTrue(md.contains("## Against the reference run"))
         XCTAssertTrue(md.contains("| D_R | robust | 33.0% (31.0–35.0; CI 28.0–38.0) | 32.6% / 32.8% | +0.3 | **no** | yes |"), md)
         XCTAssertTrue(md.contains("| STANDARD | clean | 90.0% | 91.1% | -1.1 | — | — |"), md)
+        // D_R (reference inside ours) and D_NR agree; the standard model's rows have no spread.
+        XCTAssertTrue(md.contains("2 of the 2 figures with a spread on either side agree within one of the two spreads; 2 figures are one value on each side"), md)
     }
 
     func testOtherPresetsHaveNoReferenceSection() throws {

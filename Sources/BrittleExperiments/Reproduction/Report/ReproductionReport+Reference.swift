@@ -71,8 +71,10 @@ extension ReproductionReport {
             md += "| \(row.label) | \(row.metric.rawValue) | \(spread(row.run.map { $0 / 100 })) | \(pct(row.reference)) | "
             md += String(format: "%+.1f", row.difference) + " | \(yesNo(row.insideReferenceSpread)) | \(yesNo(row.referenceInsideRunSpread)) |\n"
         }
-        let within = rows.filter { $0.insideReferenceSpread == true || $0.referenceInsideRunSpread == true }.count
-        md += "\n\(within) of \(rows.count) figures agree within one of the two spreads.\n\n"
+        let comparable = rows.filter { $0.insideReferenceSpread != nil || $0.referenceInsideRunSpread != nil }
+        let within = comparable.filter { $0.insideReferenceSpread == true || $0.referenceInsideRunSpread == true }.count
+        md += "\n\(within) of the \(comparable.count) figures with a spread on either side agree within one of the two spreads"
+        md += "; \(rows.count - comparable.count) figures are one value on each side, compared by their difference only.\n\n"
         return md
     }
 }
