@@ -253,17 +253,24 @@ final class SweepTests: XCTestCase {
         }
     }
 
-    func testNonNumericAndTwoKeyGridsGetCategoriesAndOneLinePerSecondValue() throws {
-        let grid = try SweepGrid(parsing: ["inversion_start=noise,other-image", "set_size=100,200,300"])
+    /// A sweep table over `grid` at seeds 0 and 1, each run holding the models `models` gives.
+    private func sweepTable(_ grid: SweepGrid, experiment: String, models: (SweepPoint, UInt64) -> [ModelResult]) throws -> SweepTable {
         var runs: [SweepRun] = []
         for p in grid.points {
             for seed: UInt64 in [0, 1] {
                 var r = ReproductionResults(config: try grid.configuration(for: p, seed: seed, base: ReproductionConfig()), experiments: ["all"], threads: 1)
-                r.models = [model("d_r", seed: seed, clean: Float(p.index) / 8 + Float(seed) / 16, robust: 0.25)]
+                r.models = models(p, seed)
                 runs.append(SweepRun(point: p, seed: seed, results: r))
             }
         }
-        let table = SweepTable(grid: grid, experiment: "robust-features", seeds: [0, 1], runs: runs)
+        return SweepTable(grid: grid, experiment: experiment, seeds: [0, 1], runs: runs)
+    }
+
+    func testNonNumericAndTwoKeyGridsGetCategoriesAndOneLinePerSecondValue() throws {
+        let grid = try SweepGrid(parsing: ["inversion_start=noise,other-image", "set_size=100,200,300"])
+        let table = try sweepTable(grid, experiment: "robust-features") { p, seed in
+            [model("d_r", seed: seed, clean: Float(p.index) / 8 + Float(seed) / 16, robust: 0.25)]
+        }
         let plot = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_r")), in: table)
         XCTAssertEqual(plot.categories, ["noise", "other-image"])
         XCTAssertEqual(plot.series.map(\.name), ["set_size=100", "set_size=200", "set_size=300"])
@@ -281,17 +288,11 @@ final class SweepTests: XCTestCase {
     /// is drawn once, named as such; one that it changes keeps a line per value.
     func testAFigureTheOtherKeysDoNotChangeIsOneLine() throws {
         let grid = try SweepGrid(parsing: ["set_size=100,200", "rand_epsilon=1,2"])
-        var runs: [SweepRun] = []
-        for p in grid.points {
-            for seed: UInt64 in [0, 1] {
-                var r = ReproductionResults(config: try grid.configuration(for: p, seed: seed, base: ReproductionConfig()), experiments: ["all"], threads: 1)
-                let size = Float(p.settings[0].number!) / 1000, eps = Float(p.settings[1].number!) / 100
-                r.models = [model("d_det_eps2", seed: seed, clean: size + Float(seed) / 100, robust: 0),
-                            model("d_rand", seed: seed, clean: size + eps, robust: 0)]
-                runs.append(SweepRun(point: p, seed: seed, results: r))
-            }
+        let table = try sweepTable(grid, experiment: "non-robust-features") { p, seed in
+            let size = Float(p.settings[0].number!) / 1000, eps = Float(p.settings[1].number!) / 100
+            return [model("d_det_eps2", seed: seed, clean: size + Float(seed) / 100, robust: 0),
+                    model("d_rand", seed: seed, clean: size + eps, robust: 0)]
         }
-        let table = SweepTable(grid: grid, experiment: "non-robust-features", seeds: [0, 1], runs: runs)
         let det = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_det_eps2")), in: table)
         XCTAssertEqual(det.series.map(\.name), ["the same at every rand_epsilon"])
         XCTAssertEqual(det.series[0].points.map(\.x), [100, 200])

@@ -36,7 +36,7 @@ extension ReproductionReport {
             }
         }
         if let c = claims["transfer-correlation"], c.holds != true, !r.transfer.isEmpty {
-            let means = TransferCorrelation(r.transfer).architectures
+            let means = TransferCorrelation(r.transfer, resamples: 0).architectures  // the means only; the claim has the interval
             let order = means.map { String(format: "%@ (x %.1f%%, y %.1f%%)", $0.name, $0.x, $0.y) }
             let seeds = Set(r.transfer.map(\.seed)).count
             notes.append("**Figure 3's correlation does not show here** (\(c.detail)): \(order.joined(separator: ", ")). "
