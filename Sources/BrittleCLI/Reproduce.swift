@@ -12,7 +12,7 @@ import Foundation
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce the paper's experiments (robust and non-robust features, transfer) with a report.",
-        subcommands: [ReproduceRun.self, ReproduceStatus.self, ReproduceReport.self, ReproduceGaussian.self],
+        subcommands: [ReproduceRun.self, ReproduceStatus.self, ReproduceReport.self, ReproduceCompare.self, ReproduceGaussian.self],
         defaultSubcommand: ReproduceRun.self)
 }
 

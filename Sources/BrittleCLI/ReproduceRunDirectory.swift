@@ -46,3 +46,30 @@ struct ReproduceReport: ParsableCommand {
         print("report: \(directory.file("report.md"))" + (complete ? "" : " (partial: \(results.missingStages!.count) stages not finished)"))
     }
 }
+
+struct ReproduceCompare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two run directories stage by stage: which finished stages computed the same files.",
+        discussion: """
+        Stages are matched by cache key (the same stage with the same inputs and code); each file a \
+        stage wrote is compared by content, bundles entry by entry after verifying them. Wall-clock \
+        figures (seconds, images per second), the stage record (host, time) and each run's own \
+        directory in the paths its files name are left out. Exit status 0 when every stage finished \
+        in both runs (and results.json, where both have one) agrees; 1 when one differs.
+        """)
+
+    @Argument(help: "A run directory (--out of `brittle reproduce` or `brittle sweep`).") var first: String
+    @Argument(help: "The run directory to compare it with.") var second: String
+
+    func run() throws {
+        let comparison = try RunComparison.compare(try RunDirectory.existing(first), try RunDirectory.existing(second))
+        guard comparison.identical.count + comparison.differing.count > 0 else {
+            throw ReproductionError("no stage finished in both \(first) and \(second): their plans share no stage "
+                                    + "(another configuration or another build of Brittle), or one has not run yet; "
+                                    + "compare a run with a re-run of the same command")
+        }
+        print(comparison.render(first, second))
+        if !comparison.agrees { throw ExitCode(1) }
+    }
+}

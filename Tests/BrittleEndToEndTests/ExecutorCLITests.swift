@@ -1,7 +1,7 @@
 // The stage graph through the real binary, without a cluster: `--plan-only` (keys, edges, a
 // changed setting re-keying exactly its dependents), the processes executor against the local
-// one (same figures, byte-identical models), a stage that fails for real (a truncated model
-// file) blocking only its dependents, `reproduce status` and `report` on the partial run, the
+// one (same figures, byte-identical models, `reproduce compare` agreeing and catching a planted
+// change), a stage that fails for real (a truncated model file) blocking only its dependents, `reproduce status` and `report` on the partial run, the
 // rerun after the fix, and a sweep computing shared stages once. Slurm: SlurmExecutorTests.
 import BrittleExperiments
 import BrittleTestSupport
@@ -100,12 +100,38 @@ final class ExecutorCLITests: CLITestCase {
         XCTAssertEqual(Set(pm.keys), Set(lm.keys))
         for (name, bytes) in lm { XCTAssertTrue(pm[name] == bytes, "\(name): model.safetensors differs") }
 
+        // `reproduce compare` says so for every stage (timings and the two runs' paths differ,
+        // nothing else), then catches a changed figure in one stage's JSON.
+        let same = try brittle(["reproduce", "compare", local, procs])
+        assertSuccess(same)
+        XCTAssertTrue(same.stdout.contains("\(plan.stages.count) of \(plan.stages.count) stages finished in both runs are identical"), same.stdout)
+        XCTAssertTrue(same.stdout.contains("results.json: the same figures"), same.stdout)
+        let planned = path("planned")
+        assertSuccess(try brittle(base + ["--plan-only", "--out", planned]))
+        let nothing = try brittle(["reproduce", "compare", local, planned])
+        XCTAssertEqual(nothing.status, 1, nothing.transcript)
+        XCTAssertTrue(nothing.stderr.contains("no stage finished in both") && nothing.stdout.isEmpty, nothing.transcript)
+        let evaluation = try XCTUnwrap(plan.stages.first { $0.name == "eval-train-d_r-cnn-small-s0" })
+        let evaluationFile = "\(procs)/stages/\(evaluation.directoryName)/evaluation.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: evaluationFile))
+        var figures = try XCTUnwrap(JSONSerialization.jsonObject(with: original) as? [String: Any])
+        figures["cleanAccuracy"] = (figures["cleanAccuracy"] as! Double) + 0.001
+        try JSONSerialization.data(withJSONObject: figures).write(to: URL(fileURLWithPath: evaluationFile))
+        let changedFigure = try brittle(["reproduce", "compare", local, procs])
+        XCTAssertEqual(changedFigure.status, 1, changedFigure.transcript)
+        XCTAssertTrue(changedFigure.stdout.contains("DIFFERS    eval-train-d_r-cnn-small-s0: evaluation.json"), changedFigure.stdout)
+        try original.write(to: URL(fileURLWithPath: evaluationFile))
+
         // The cached robust model's file truncated (a copy cut short); the sets built from the
         // models are rebuilt with a new setting, so D_R's construction reads the damaged file.
         let robust = try XCTUnwrap(plan.stages.first { $0.name == "robust-cnn-small-s0" })
         let modelFile = "\(procs)/stages/\(robust.directoryName)/\(Checkpoint.fileName)"
         let whole = try Data(contentsOf: URL(fileURLWithPath: modelFile))
         try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: modelFile))
+        let damaged = try brittle(["reproduce", "compare", local, procs])
+        XCTAssertEqual(damaged.status, 1, damaged.transcript)
+        XCTAssertTrue(damaged.stdout.contains("DIFFERS    robust-cnn-small-s0: \(Checkpoint.fileName)")
+                      && damaged.stdout.contains("\(plan.stages.count - 1) of \(plan.stages.count) stages"), damaged.stdout)
         let changedArgs = base + ["--executor", "processes", "--jobs", "2", "--threads", "2", "--out", procs, "--set", "inversion_iterations=5"]
         let failing = try brittle(changedArgs, timeout: 300)
         let changed = try readPlan(procs)
