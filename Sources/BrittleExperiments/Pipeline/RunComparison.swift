@@ -3,8 +3,9 @@
 // executor", and what a researcher runs after re-running someone's experiment. Stages are matched
 // by cache key (same stage, same inputs, same code); every file a finished stage wrote is compared
 // by content, leaving out what legitimately differs between two runs: wall-clock figures
-// (`seconds`, `imagesPerSecond`), the stage record (host, time) and each run's own directory in
-// the paths a file names. A bundle (.tar.zst) is verified and compared entry by entry.
+// (`seconds`, `imagesPerSecond`, results.json's per-stage `timings`), the stage record (host,
+// time) and each run's own directory in the paths a file names. A bundle (.tar.zst) is verified
+// and compared entry by entry.
 import BrittleArchive
 import BrittleIO
 import Foundation
@@ -28,8 +29,10 @@ public struct RunComparison: Sendable {
     /// Whether both runs' results.json agree (timings and paths left out); nil when either has none.
     public var resultsAgree: Bool?
 
-    /// JSON keys whose values are wall-clock measurements, not results.
-    static let timingKeys: Set<String> = ["seconds", "imagesPerSecond"]
+    /// JSON keys whose values are wall-clock measurements or bookkeeping of how a run went, not
+    /// results: results.json's `timings` lists each stage's seconds and whether this invocation
+    /// found it cached (true for a report re-rendered from a finished run).
+    static let timingKeys: Set<String> = ["seconds", "imagesPerSecond", "timings"]
 
     /// Compares the finished stages of two run directories.
     public static func compare(_ a: RunDirectory, _ b: RunDirectory) throws -> RunComparison {
