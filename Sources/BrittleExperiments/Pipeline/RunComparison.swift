@@ -14,15 +14,18 @@ import Foundation
 public struct RunComparison: Sendable {
     /// A stage finished in both runs whose files differ, with the files that do.
     public struct Difference: Sendable, Equatable {
+        /// The stage's name.
         public var stage: String
+        /// Its files whose content differs ("bundle:entry" inside a bundle), sorted.
         public var files: [String]
     }
     /// Stages finished in both runs whose files are the same.
     public var identical: [String] = []
     /// Stages finished in both runs whose files differ.
     public var differing: [Difference] = []
-    /// Stages (by name) finished only in the first or only in the second run.
+    /// Stages (by name) finished only in the first run.
     public var onlyInFirst: [String] = []
+    /// Stages (by name) finished only in the second run.
     public var onlyInSecond: [String] = []
     /// Files compared in the stages finished in both.
     public var files = 0
