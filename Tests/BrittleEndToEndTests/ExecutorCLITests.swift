@@ -1,8 +1,9 @@
 // The stage graph through the real binary, without a cluster: `--plan-only` (keys, edges, a
 // changed setting re-keying exactly its dependents), the processes executor against the local
 // one (same figures, byte-identical models, `reproduce compare` agreeing and catching a planted
-// change), a stage that fails for real (a truncated model file) blocking only its dependents, `reproduce status` and `report` on the partial run, the
-// rerun after the fix, and a sweep computing shared stages once. Slurm: SlurmExecutorTests.
+// change), a stage that fails for real (a truncated model file) blocking only its dependents,
+// `reproduce status` and `report` on the partial run, the rerun after the fix, and a sweep
+// computing shared stages once. Slurm: SlurmExecutorTests.
 import BrittleExperiments
 import BrittleTestSupport
 import Foundation

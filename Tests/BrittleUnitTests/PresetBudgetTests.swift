@@ -19,14 +19,7 @@ final class PresetBudgetTests: XCTestCase {
         for a in ["cnn-small", "resnet-mini", "mlp", "linear"] { _ = try? TestPlugins.architecture(a) }
     }
 
-    private func plan(_ preset: String) throws -> ReproductionPlan {
-        let code: ([String]) throws -> StageCode = { ids in
-            StageCode(brittle: "brittle-code", plugins: Dictionary(uniqueKeysWithValues: Set(ids).map { ($0, "\($0)@1") }))
-        }
-        var planner = ReproductionPlanner(registry: .shared, trainCount: { _ in 60000 }, code: code)
-        try planner.add(try ReproductionConfig.preset(preset), experiments: ReproductionExperiment.allCases)
-        return planner.plan(threads: 2)
-    }
+    private func plan(_ preset: String) throws -> ReproductionPlan { try testPlan(try ReproductionConfig.preset(preset)) }
 
     func testQuickPresetFitsItsBudgetWithThreeSetSeedsAndTheEnsemble() throws {
         let quick = try ReproductionConfig.preset("quick")

@@ -14,12 +14,7 @@ final class SetSeedTests: XCTestCase {
     }
 
     private func plan(_ config: ReproductionConfig, experiments: [ReproductionExperiment] = ReproductionExperiment.allCases) throws -> ReproductionPlan {
-        let code: ([String]) throws -> StageCode = { ids in
-            StageCode(brittle: "brittle-code", plugins: Dictionary(uniqueKeysWithValues: Set(ids).map { ($0, "\($0)@1") }))
-        }
-        var planner = ReproductionPlanner(registry: .shared, trainCount: { _ in 60000 }, code: code)
-        try planner.add(config, experiments: experiments)
-        return planner.plan(threads: 2)
+        try testPlan(config, experiments: experiments)
     }
 
     func testEachSetModelIsTrainedOncePerSetSeedAndNothingElseIsReplicated() throws {

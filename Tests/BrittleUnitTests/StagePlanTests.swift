@@ -16,12 +16,7 @@ final class StagePlanTests: XCTestCase {
     /// The plan of `config` with each plugin's identity as `identity` gives it.
     private func plan(_ config: ReproductionConfig, experiments: [ReproductionExperiment] = ReproductionExperiment.allCases,
                       identity: @escaping (String) -> String = { "\($0)@1#source:original" }) throws -> ReproductionPlan {
-        let code: ([String]) throws -> StageCode = { ids in
-            StageCode(brittle: "brittle-code", plugins: Dictionary(uniqueKeysWithValues: Set(ids).map { ($0, identity($0)) }))
-        }
-        var planner = ReproductionPlanner(registry: .shared, trainCount: { _ in 60000 }, code: code)
-        try planner.add(config, experiments: experiments)
-        return planner.plan(threads: 2)
+        try testPlan(config, experiments: experiments, identity: identity)
     }
 
     /// Keys of the stages that run plugin `id` or read (directly or not) a stage that does.

@@ -17,9 +17,10 @@ extension ReproductionConfig {
             // Fashion-MNIST on 2 cores within 40 minutes (35 min 28 s measured from scratch; the
             // budget is held by PresetBudgetTests as the plan's estimated passes): the robust model
             // sees a quarter of D, the constructed sets have N = 2,000 images, inversion runs 200
-            // steps (the fixed step's plateau), and every set's model is trained with 3 set seeds. Evaluation is
-            // what the 3 x 7 set models made cheaper: PGD at eps 0.5 and 1.0 on the first 1,000
-            // test images, the ensemble (3 APGD-T targets, 1,000 Square queries) on the first 100.
+            // steps (the fixed step's plateau), and every set's model is trained with 3 set seeds.
+            // Evaluation is what the 3 x 7 set models made cheaper: PGD at eps 0.5 and 1.0 on the
+            // first 1,000 test images, the ensemble (3 APGD-T targets, 1,000 Square queries) on the
+            // first 100.
             c.standardEpochs = 5
             c.robustEpochs = 5
             c.robustTrainLimit = 15000

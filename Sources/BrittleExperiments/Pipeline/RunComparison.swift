@@ -41,7 +41,7 @@ public struct RunComparison: Sendable {
     public static func compare(_ a: RunDirectory, _ b: RunDirectory) throws -> RunComparison {
         let planA = try a.readPlan(), planB = try b.readPlan()
         let finishedA = planA.stages.filter(a.cache.isFinished), finishedB = planB.stages.filter(b.cache.isFinished)
-        let keysB = Dictionary(finishedB.map { ($0.key, $0) }, uniquingKeysWith: { x, _ in x })
+        let keysB = Dictionary(uniqueKeysWithValues: finishedB.map { ($0.key, $0) })
         let keysA = Set(finishedA.map(\.key))
         var result = RunComparison()
         for stage in finishedA {
