@@ -98,11 +98,14 @@ final class SweepTests: XCTestCase {
 
     // MARK: Table
 
-    private func model(_ name: String, seed: UInt64, clean: Float, robust: Float, next: Float = 0.1, transferred: Float? = nil) -> ModelResult {
+    private func model(_ name: String, seed: UInt64, clean: Float, robust: Float, next: Float = 0.1, transferred: Float? = nil,
+                       ensemble: Float? = nil) -> ModelResult {
         ModelResult(name: name, label: name.uppercased(), seed: seed, architecture: "cnn-small", trainImages: 100, epochs: 1,
                     evaluation: ModelEvaluation(cleanAccuracy: clean, testImages: 100, nextClassFraction: next, robustCleanAccuracy: clean,
                                                 robustImages: 100, robust: [RobustPoint(epsilon: 0.5, robustAccuracy: robust / 2),
                                                                             RobustPoint(epsilon: 1.0, robustAccuracy: robust)], steps: 20),
+                    ensemble: ensemble.map { EnsembleMeasurement(epsilon: 1.0, examples: 100, cleanAccuracy: clean, robustAccuracy: $0,
+                                                                 members: [], flags: [], sanitySample: 0, outcomes: nil) },
                     transferredAccuracy: transferred, stage: "\(name)-\(seed)")
     }
 
@@ -117,7 +120,8 @@ final class SweepTests: XCTestCase {
                 var c = try grid.configuration(for: p, seed: seed, base: try ReproductionConfig.preset("quick"))
                 c.detEpsilons = [2]
                 var r = ReproductionResults(config: c, experiments: ["all"], threads: 2)
-                if let clean = cleans[p.index][Int(seed)] { r.models.append(model("d_r", seed: seed, clean: clean, robust: 0.25)) }
+                if let clean = cleans[p.index][Int(seed)] { r.models.append(model("d_r", seed: seed, clean: clean, robust: 0.25,
+                                                                                    ensemble: seed == 2 ? nil : Float(seed + 1) / 10)) }
                 r.models.append(model("d_det_eps2", seed: seed, clean: 0.05, robust: 0, next: 0.5, transferred: 0.125))
                 r.sets = [SetResult(name: "d_rand", label: "D_rand", seed: seed, spec: "adversarial-relabel", sourceModel: "standard",
                                     images: 100, reported: ["targeted-success": 0.875, "batch-0/targeted-success": 1], stage: "s")]
@@ -157,6 +161,9 @@ final class SweepTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(c.ci95Lower), c.mean, accuracy: 1e-9, "no spread, a zero-width interval")
 
         XCTAssertEqual(table.figure("robust/d_r")?.points[0]?.mean, 25, "robust accuracy at headline_epsilon 1, not at 0.5")
+        // The ensemble's robust accuracy where the run measured it (seed 2: robust_evaluation = pgd).
+        XCTAssertEqual(table.figure("ensemble/d_r")?.points[0]?.values.map { ($0 * 1e4).rounded() / 1e4 }, [10, 20])
+        XCTAssertNil(table.figure("ensemble/d_det_eps2"), "no D_det model faced the ensemble")
         XCTAssertEqual(table.figure("next-class/d_det_eps2")?.points[0]?.mean, 50)
         XCTAssertNil(table.figure("next-class/d_r"), "the (y+1) share is a D_det figure")
         XCTAssertEqual(table.figure("transferred/d_det_eps2")?.points[1]?.mean, 12.5)

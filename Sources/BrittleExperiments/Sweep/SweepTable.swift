@@ -42,7 +42,7 @@ public struct SweepExecution: Codable, Equatable, Sendable {
 
 /// A headline figure across the grid: one summary per point (nil where no seed measured it).
 public struct SweepFigure: Codable, Sendable {
-    /// Stable id: "clean/d_r", "robust/d_r", "next-class/d_det_eps2", "transferred/d_rand",
+    /// Stable id: "clean/d_r", "robust/d_r", "ensemble/d_r", "next-class/d_det_eps2", "transferred/d_rand",
     /// "set/d_rand/targeted-success", "transfer-correlation".
     public var id: String
     /// What it is, for titles and headings.
@@ -127,6 +127,11 @@ public struct SweepTable: Codable, Sendable {
         for n in modelNames {
             add("robust/\(n)", "\(labels[n] ?? n): robust accuracy at the headline epsilon", "%") { r in
                 r.models(n).compactMap { $0.evaluation.robustAccuracy(r.config.headlineEpsilon).map { 100 * Double($0) } }
+            }
+        }
+        for n in modelNames {
+            add("ensemble/\(n)", "\(labels[n] ?? n): robust accuracy under the attack ensemble", "%") { r in
+                r.models(n).compactMap { $0.ensemble.map { 100 * Double($0.robustAccuracy) } }
             }
         }
         for n in modelNames where n.hasPrefix("d_det") {
