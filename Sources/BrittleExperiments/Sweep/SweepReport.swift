@@ -60,7 +60,7 @@ public enum SweepReport {
         md += "and n, the seeds that measured the figure. Accuracies are in percent on the original test set; robust accuracy is L2 PGD at the point's `headline_epsilon`"
         let eps = Set(t.headlineEpsilons.filter(\.isFinite))
         md += eps.count == 1 ? " (\(ReproductionReport.number(eps.first!)))" : ""
-        md += t.figures.contains { $0.id.hasPrefix("ensemble/") } ? ", and so is the attack ensemble's.\n\n" : ".\n\n"
+        md += t.figures.contains { $0.id.hasPrefix("ensemble/") } ? "; the attack ensemble attacks at the same budget.\n\n" : ".\n\n"
         md += "Grid points, in order (first key slowest):\n\n| point | " + keys.joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: keys.count) + "\n"
         for p in t.points { md += "| \(p.index) | " + p.settings.map(\.value).joined(separator: " | ") + " |\n" }
         md += "\n"
