@@ -23,8 +23,9 @@ struct SweepRunCommand: ParsableCommand {
         discussion: """
             Every grid point x seed is one reproduction of EXPERIMENT; all of them form one graph \
             in OUT/plan.json, so stages they share (e.g. the source models when only a set's budget \
-            changes) are computed once. Writes OUT/sweep.json, sweep.md and figures/sweep-*.png \
-            (each headline figure against the first swept setting, seed min-max as error bars).
+            changes) are computed once. Writes OUT/sweep.json, sweep.md and one PNG per headline \
+            figure in OUT/figures (e.g. clean-d_r.png: the figure against the first swept setting, \
+            seed min-max as error bars).
             Grid values: comma-separated; a list-valued key takes ;-separated lists \
             (--grid det_epsilons=1;2,4;8) or a JSON array of lists.
             Examples:
