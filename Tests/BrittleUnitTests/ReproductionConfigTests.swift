@@ -139,8 +139,7 @@ final class ReproductionConfigTests: XCTestCase {
         ModelResult(name: name, label: name, seed: 0, architecture: "cnn-small", trainImages: 100, epochs: 1,
                     evaluation: ModelEvaluation(cleanAccuracy: clean, testImages: 100, nextClassFraction: next, robustCleanAccuracy: clean,
                                                 robustImages: 100, robust: [RobustPoint(epsilon: 1.0, robustAccuracy: robust)], steps: 20),
-                    ensemble: ensemble.map { EnsembleMeasurement(epsilon: 1.0, examples: 100, cleanAccuracy: clean, robustAccuracy: $0,
-                                                                 members: [], flags: [], sanitySample: 0, outcomes: nil) },
+                    ensemble: ensemble.map { .fixture(clean: clean, robust: $0) },
                     transferredAccuracy: transferred, stage: name)
     }
 

@@ -104,8 +104,7 @@ final class SweepTests: XCTestCase {
                     evaluation: ModelEvaluation(cleanAccuracy: clean, testImages: 100, nextClassFraction: next, robustCleanAccuracy: clean,
                                                 robustImages: 100, robust: [RobustPoint(epsilon: 0.5, robustAccuracy: robust / 2),
                                                                             RobustPoint(epsilon: 1.0, robustAccuracy: robust)], steps: 20),
-                    ensemble: ensemble.map { EnsembleMeasurement(epsilon: 1.0, examples: 100, cleanAccuracy: clean, robustAccuracy: $0,
-                                                                 members: [], flags: [], sanitySample: 0, outcomes: nil) },
+                    ensemble: ensemble.map { .fixture(clean: clean, robust: $0) },
                     transferredAccuracy: transferred, stage: "\(name)-\(seed)")
     }
 
@@ -210,6 +209,8 @@ final class SweepTests: XCTestCase {
         XCTAssertTrue(md.contains("| 200 | 35.0% | 30.0%–40.0% | — | 2 |"), md)
         XCTAssertTrue(md.contains("| 300 | 80.0% | 80.0%–80.0% | 80.0%–80.0% | 3 |"), md)
         XCTAssertTrue(md.contains("| 100 | 1.000 | 1.000–1.000 |"), "the correlation is not a percentage")
+        XCTAssertTrue(md.contains("robust accuracy is L2 PGD at the point's `headline_epsilon` (1); the attack ensemble attacks at the same budget."), md)
+        XCTAssertTrue(md.contains("### D_R: robust accuracy under the attack ensemble"), md)
         XCTAssertTrue(md.contains("| set_size | `d_rand` | `d_sub-control` |\n|---|---|---|\n| 100 | 2/3 | reported |\n| 200 | 2/3 | reported |\n| 300 | 3/3 | reported |"), md)
     }
 
