@@ -25,7 +25,8 @@ struct SweepRunCommand: ParsableCommand {
             in OUT/plan.json, so stages they share (e.g. the source models when only a set's budget \
             changes) are computed once. Writes OUT/sweep.json, sweep.md and one PNG per headline \
             figure in OUT/figures (e.g. clean-d_r.png: the figure against the first swept setting, \
-            seed min-max as error bars).
+            seed min-max as error bars; the x axis is logarithmic when the setting's values are \
+            positive and span a factor of 10 or more).
             Grid values: comma-separated; a list-valued key takes ;-separated lists \
             (--grid det_epsilons=1;2,4;8) or a JSON array of lists.
             Examples:

@@ -1,6 +1,7 @@
-// Tick values for linear axes by the 1-2-5 rule: the step is 1, 2 or 5 times a power of ten,
-// chosen so about `targetCount` ticks fit. Reference: P. Heckbert, "Nice numbers for graph
-// labels", Graphics Gems (1990). Labels get exactly the decimals the step needs.
+// Tick values for linear axes by the 1-2-5 rule (logarithmic axes: LogAxisTicks.swift): the
+// step is 1, 2 or 5 times a power of ten, chosen so about `targetCount` ticks fit. Reference:
+// P. Heckbert, "Nice numbers for graph labels", Graphics Gems (1990). Labels get exactly the
+// decimals the step needs.
 import Foundation
 
 /// The range and tick values of one linear axis.
@@ -13,6 +14,8 @@ public struct AxisTicks: Equatable, Sendable {
     public var step: Double
     /// Tick positions, ascending, all inside `lower...upper`.
     public var values: [Double]
+    /// Ticks of a logarithmic axis (LogAxisTicks.swift): `step` is 0 and each label gets its own decimals.
+    public var logarithmic = false
 
     /// Ticks for data in `[minimum, maximum]`: the axis grows outward to the nearest multiples of
     /// the step. A degenerate or non-finite range is widened to something drawable.
@@ -46,13 +49,14 @@ public struct AxisTicks: Equatable, Sendable {
     }
 
     /// Decimals needed to tell ticks apart: none for steps >= 1, one for 0.1 or 0.2 or 0.5, ...
-    public var fractionDigits: Int { max(0, -Int((log10(step) + 1e-9).rounded(.down))) }
+    public var fractionDigits: Int { logarithmic ? 0 : max(0, -Int((log10(step) + 1e-9).rounded(.down))) }
 
     /// `value` formatted with `fractionDigits` decimals, with a typographic minus ("−0.5");
     /// "-0" is shown as "0".
     public func label(_ value: Double) -> String {
-        var s = abs(value) >= 1e7 ? String(format: "%g", value) : String(format: "%.\(fractionDigits)f", value)
-        if Double(s) == 0 { s = String(format: "%.\(fractionDigits)f", 0.0) }
+        let digits = logarithmic ? AxisTicks.logDecimals(value) : fractionDigits
+        var s = abs(value) >= 1e7 ? String(format: "%g", value) : String(format: "%.\(digits)f", value)
+        if Double(s) == 0 { s = String(format: "%.\(digits)f", 0.0) }
         return s.replacingOccurrences(of: "-", with: "\u{2212}")
     }
 

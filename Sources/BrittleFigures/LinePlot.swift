@@ -127,6 +127,8 @@ public struct LinePlot: Sendable {
         let bars = series.flatMap { $0.errorBars.filter(\.isFinite) }
         let xs = finite.map(\.x) + bars.map(\.x)
         let ys = finite.map(\.y) + bars.flatMap { [$0.low, $0.high] } + referenceLines.map(\.y).filter(\.isFinite)
+        if categories == nil { try xAxis.check(xs, figure: "LinePlot", axis: "x") }
+        try yAxis.check(ys, figure: "LinePlot", axis: "y")
         let legendBox = Legend(
             entries: series.indices.map {
                 LegendEntry(

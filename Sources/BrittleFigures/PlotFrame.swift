@@ -70,13 +70,13 @@ struct PlotFrame {
         let left = m + (y.label.isEmpty ? 0 : labelH + 10) + yLabelW + 5 + PlotFrame.tickLength
         let plotW = max(20, W - left - right)
         plot = Rect(x: left.rounded(), y: top.rounded(), width: plotW.rounded(), height: plotH.rounded())
-        yScale = LinearScale(domain: (yTicks.lower, yTicks.upper), pixels: (plot.maxY, plot.y))
+        yScale = LinearScale(domain: (yTicks.lower, yTicks.upper), pixels: (plot.maxY, plot.y), logarithmic: y.isLogarithmic)
 
         switch x {
         case .numeric(let axis, let data):
             let t = axis.ticks(for: data, targetCount: min(11, max(4, Int(plotW / 90))))
             xTicks = t
-            xScale = LinearScale(domain: (t.lower, t.upper), pixels: (plot.x, plot.maxX))
+            xScale = LinearScale(domain: (t.lower, t.upper), pixels: (plot.x, plot.maxX), logarithmic: axis.isLogarithmic)
         case .categories(let names, _):
             xScale = LinearScale(domain: (0, Double(max(1, names.count))), pixels: (plot.x, plot.maxX))
         }

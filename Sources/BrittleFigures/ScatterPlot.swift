@@ -92,6 +92,12 @@ public struct ScatterPlot: Sendable {
     }
 
     func render() throws -> Canvas {
+        if xAxis.isLogarithmic || yAxis.isLogarithmic {
+            throw FigureError.invalidInput(
+                figure: "ScatterPlot",
+                reason: "a scatter plot has linear axes only (its least-squares fit is a straight line); "
+                    + "give the axes the linear scale, or plot the logarithms of the values")
+        }
         let canvas = try Canvas(width: width, height: height, figure: "ScatterPlot")
         let finite = points.filter(\.isFinite)
         let groupNames = groups

@@ -310,6 +310,59 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(AxisTicks.covering(-1, 1).label(-0.5), "\u{2212}0.5")
     }
 
+    func testLogarithmicTicks() {
+        let sizes = AxisTicks.logarithmic(covering: 1000, 20000)
+        XCTAssertEqual([sizes.lower, sizes.upper], [1000, 20000])
+        XCTAssertEqual(sizes.values.map(sizes.label), ["1000", "2000", "5000", "10000", "20000"])
+        let eps = AxisTicks.logarithmic(covering: 0.6, 8)
+        XCTAssertEqual([eps.lower, eps.upper], [0.5, 10], "out to the next 1-2-5 value")
+        XCTAssertEqual(eps.values.map(eps.label), ["0.5", "1", "2", "5", "10"])
+        let wide = AxisTicks.logarithmic(covering: 0.001, 100)
+        XCTAssertEqual(wide.values.map(wide.label), ["0.001", "0.01", "0.1", "1", "10", "100"], "decades only past three")
+        XCTAssertEqual(AxisTicks.logarithmic(within: 3, 4.5).values, [3, 4.5], "a range inside one gap keeps its ends")
+        XCTAssertEqual(AxisTicks.logarithmic(within: 800, 3000).values, [1000, 2000])
+        let bad = AxisTicks.logarithmic(covering: -1, 0)
+        XCTAssertEqual([bad.lower, bad.upper], [1, 10])
+    }
+
+    func testLogarithmicAxisPlacesPointsByTheirLogarithm() throws {
+        // x on 1...100: 10 is at the middle, 2 at log10(2) / 2 = 15% of the width.
+        func plot(_ bars: [ErrorBar]) -> LinePlot {
+            LinePlot(
+                xAxis: PlotAxis("N", range: 1...100, scale: .logarithmic), yAxis: PlotAxis("y", range: 0...100),
+                series: [.init("s", x: [2, 10], y: [50, 50], errorBars: bars)], legend: .hidden, width: 480, height: 360)
+        }
+        try plot([ErrorBar(x: 2, low: 20, high: 80), ErrorBar(x: 10, low: 20, high: 80)]).write(to: path("log.png"))
+        try plot([]).write(to: path("lognobars.png"))
+        let with = try DecodedPNG(contentsOf: path("log.png")), without = try DecodedPNG(contentsOf: path("lognobars.png"))
+        let frame = try XCTUnwrap(with.plotFrame())
+        let colour = FigureColor.palette(0).pixel
+        for (x, share) in [(2.0, log10(2) / 2), (10, 0.5)] {
+            let px = Double(frame.x) + share * Double(frame.width)
+            let box = try XCTUnwrap(
+                with.boundingBox(where: { bx, by, p in abs(Double(bx) - px) < 20 && p == colour && without[bx, by] != colour }),
+                "the bar at x = \(x)")
+            XCTAssertEqual(Double(box.minX + box.maxX) / 2, px, accuracy: 1.5, "bar at x = \(x)")
+        }
+
+        // Non-positive values cannot be placed: a clear error, and no file.
+        let zero = LinePlot(xAxis: PlotAxis("N", scale: .logarithmic), series: [.init("s", x: [0, 10], y: [1, 2])])
+        XCTAssertThrowsError(try zero.write(to: path("zero.png"))) { error in
+            XCTAssertEqual(
+                "\(error)",
+                "LinePlot: the logarithmic x axis got the value 0.0; a logarithmic axis shows only positive values (drop the value, or use a linear axis)")
+        }
+        let range = LinePlot(yAxis: PlotAxis("y", range: 0...10, scale: .logarithmic), series: [.init("s", x: [1], y: [1])])
+        XCTAssertThrowsError(try range.write(to: path("range.png"))) { error in
+            XCTAssertTrue("\(error)".contains("the logarithmic y axis has the range 0.0...10.0"), "\(error)")
+        }
+        let scatter = ScatterPlot(xAxis: PlotAxis("x", scale: .logarithmic), points: [.init(x: 1, y: 1)])
+        XCTAssertThrowsError(try scatter.write(to: path("scatter.png"))) { error in
+            XCTAssertTrue("\(error)".contains("a scatter plot has linear axes only"), "\(error)")
+        }
+        XCTAssertEqual(try listing(), ["log.png", "lognobars.png"])
+    }
+
     // MARK: Writing
 
     func testMissingDirectoryGivesAClearErrorAndNoFile() throws {

@@ -309,4 +309,45 @@ final class SweepTests: XCTestCase {
         let rand = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_rand")), in: table)
         XCTAssertEqual(rand.series.map(\.name), ["rand_epsilon=1", "rand_epsilon=2"])
     }
+
+    /// Set sizes spread over decades get a logarithmic x axis (1,000 to 20,000 would otherwise
+    /// squash 1k-5k into a fifth of the width); values from 0, or within a factor of 10, stay linear.
+    func testSweptValuesOverADecadeOrMoreGetALogarithmicAxis() throws {
+        let grid = try SweepGrid(parsing: ["set_size=1000,2000,5000,20000"])
+        let table = try sweepTable(grid, experiment: "robust-features") { p, seed in
+            [model("d_r", seed: seed, clean: Float(p.index) / 8 + Float(seed) / 16, robust: 0.25)]
+        }
+        let plot = SweepReport.plot(try XCTUnwrap(table.figure("clean/d_r")), in: table)
+        XCTAssertEqual(plot.xAxis.scale, .logarithmic)
+        XCTAssertEqual(plot.xAxis.label, "set_size (log scale)")
+        let range = try XCTUnwrap(plot.xAxis.range)
+        // 6% of the 1.30 decades at each end: a factor 20^0.06 = 1.197.
+        XCTAssertEqual(range.lowerBound, 1000 / pow(20, 0.06), accuracy: 1e-6)
+        XCTAssertEqual(range.upperBound, 20000 * pow(20, 0.06), accuracy: 1e-6)
+        let ticks = plot.xAxis.ticks(for: [], targetCount: 6)
+        XCTAssertEqual(ticks.values.map(ticks.label), ["1000", "2000", "5000", "10000", "20000"])
+        // Drawn: the bar at N = 2,000 sits where log10 puts it, not where 2,000 falls linearly.
+        let scratch = try TemporaryDirectory("sweep-log")
+        let out = ProcessInfo.processInfo.environment["BRITTLE_FIGURE_SAMPLES"].map { $0 + "/sweep-log" } ?? scratch.path
+        try SweepReport.write(table, to: out, command: "sweep")
+        var bare = plot
+        bare.series[0].errorBars = []
+        try bare.write(to: scratch.path + "/nobars.png")
+        let with = try DecodedPNG(contentsOf: out + "/figures/clean-d_r.png"), without = try DecodedPNG(contentsOf: scratch.path + "/nobars.png")
+        let f = try XCTUnwrap(with.plotFrame())
+        let t = (log10(2000) - log10(range.lowerBound)) / (log10(range.upperBound) - log10(range.lowerBound))
+        let px = Double(f.x) + t * Double(f.width)
+        let colour = FigureColor.palette(0).pixel
+        let box = try XCTUnwrap(with.boundingBox { bx, by, p in abs(Double(bx) - px) < 15 && p == colour && without[bx, by] != colour },
+                                "the bar at set_size 2000")
+        XCTAssertEqual(Double(box.minX + box.maxX) / 2, px, accuracy: 1.5)
+
+        let linear = try sweepTable(try SweepGrid(parsing: ["set_size=1000,2000,5000"]), experiment: "robust-features") { _, seed in
+            [model("d_r", seed: seed, clean: 0.5, robust: 0.25)]
+        }
+        XCTAssertEqual(SweepReport.plot(try XCTUnwrap(linear.figure("clean/d_r")), in: linear).xAxis.scale, .linear)
+        XCTAssertFalse(SweepReport.logarithmicAxis([0, 1, 8]), "0 has no logarithm")
+        XCTAssertFalse(SweepReport.logarithmicAxis([-1, 10, 100]))
+        XCTAssertTrue(SweepReport.logarithmicAxis([0.5, 1, 2, 4, 8]))
+    }
 }

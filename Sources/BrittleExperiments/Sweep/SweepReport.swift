@@ -107,8 +107,10 @@ public enum SweepReport {
     // MARK: Figures
 
     /// A headline figure against the first swept key: x is its value when every value is a
-    /// number, else its values as categories in grid order; with more keys, one line per
-    /// combination of the others. A point's y is the seed mean, its bar the seed min-max.
+    /// number (on a logarithmic axis when the values are positive and span a factor of 10 or
+    /// more, as set sizes from 1,000 to 20,000 do), else its values as categories in grid order;
+    /// with more keys, one line per combination of the others. A point's y is the seed mean,
+    /// its bar the seed min-max.
     static func plot(_ f: SweepFigure, in t: SweepTable) -> LinePlot {
         let axes = t.grid.axes
         let first = axes[0]
@@ -139,12 +141,30 @@ public enum SweepReport {
         let n = f.points.compactMap { $0?.n }.max() ?? t.seeds.count
         let xs = series.flatMap { $0.points.map(\.x) }
         let ys = series.flatMap { $0.points.map(\.y) + $0.errorBars.flatMap { [$0.low, $0.high] } }
+        let logarithmic = numeric && logarithmicAxis(xs)
+        let xRange = logarithmic ? paddedLogarithmic(xs) : padded(numeric ? xs : [-0.5, Double(first.values.count) - 0.5])
         var plot = LinePlot(
-            title: f.label, xAxis: PlotAxis(first.key, range: padded(numeric ? xs : [-0.5, Double(first.values.count) - 0.5])),
+            title: f.label, xAxis: PlotAxis(logarithmic ? first.key + " (log scale)" : first.key, range: xRange, scale: logarithmic ? .logarithmic : .linear),
             yAxis: PlotAxis("mean over \(n) seed run\(n == 1 ? "" : "s")\(f.unit == "%" ? " (%)" : ""), bars: min–max", range: padded(ys)),
             series: series, legend: groups.count > 1 ? .automatic : .hidden, width: 820, height: 520)
         if !numeric { plot.categories = first.values.map(\.value) }
         return plot
+    }
+
+    /// Whether swept values are best shown on a logarithmic axis: all positive, spanning a
+    /// factor of 10 or more.
+    static func logarithmicAxis(_ values: [Double]) -> Bool {
+        let v = values.filter(\.isFinite)
+        guard let lo = v.min(), let hi = v.max(), lo > 0 else { return false }
+        return hi / lo >= 10
+    }
+
+    /// `padded` on a logarithmic axis: the ends move out by 6% of the span of the logarithms.
+    static func paddedLogarithmic(_ values: [Double]) -> ClosedRange<Double>? {
+        let v = values.filter { $0.isFinite && $0 > 0 }
+        guard let lo = v.min(), let hi = v.max() else { return nil }
+        let factor = hi > lo ? pow(hi / lo, 0.06) : 1.1
+        return (lo / factor)...(hi * factor)
     }
 
     /// The finite values' range grown by 6% of its span at each end, so points and bars at the
