@@ -482,6 +482,15 @@ final class FigureTests: XCTestCase {
             title: "Training curves", xAxis: PlotAxis("epoch"), yAxis: PlotAxis("log loss difference"),
             series: curves, referenceLines: [ReferenceLine(y: 0, label: "no change", style: .dotted)]
         ).write(to: dir + "/line-many.png")
+        // Logarithmic on both axes over eight decades, with gaps.
+        let decades = (0...16).map { pow(10, Double($0) / 2 - 3) }
+        try LinePlot(
+            title: "Log-log", xAxis: PlotAxis("set size", scale: .logarithmic), yAxis: PlotAxis("error", scale: .logarithmic),
+            series: [
+                .init("power law", x: decades, y: decades.map { $0 == 1 ? .nan : 1 / sqrt($0) }),
+                .init("flat", x: decades, y: decades.map { _ in 0.05 }),
+            ], referenceLines: [ReferenceLine(y: 0.5, label: "half")]
+        ).write(to: dir + "/line-log.png")
         try ScatterPlot(
             title: "Transfer by construction", xAxis: PlotAxis("accuracy on the original test set (%)", range: 0...100),
             yAxis: PlotAxis("transfer success (%)", range: 0...100),
@@ -501,7 +510,7 @@ final class FigureTests: XCTestCase {
         ).write(to: dir + "/attack-gray.png")
 
         for name in [
-            "grid", "attack", "line", "scatter", "line-many", "scatter-groups", "attack-gray",
+            "grid", "attack", "line", "scatter", "line-many", "line-log", "scatter-groups", "attack-gray",
         ] {
             let png = try DecodedPNG(contentsOf: "\(dir)/\(name).png")
             XCTAssertEqual(png[0, 0], RGBPixel(gray: 255), name)
