@@ -92,8 +92,9 @@ struct SweepRunCommand: ParsableCommand {
         let session = try PipelineSession(outputDirectory: outputDirectory, registry: registry)
         let start = Date()
         do {
-            let (plan, spec) = try session.planSweep(grid, experiment: experiment, experiments: experiments, seeds: seedList, base: base,
+            var (plan, spec) = try session.planSweep(grid, experiment: experiment, experiments: experiments, seeds: seedList, base: base,
                                                      threads: execution.threadsPerStage)
+            spec.command = CommandLine.arguments.dropFirst().joined(separator: " ")
             try spec.write(to: session.directory)
             if planOnly {
                 try session.directory.write(plan)
@@ -128,8 +129,8 @@ struct SweepReportCommand: ParsableCommand {
         plugins.load(quiet: true)
         let directory = try RunDirectory.existing(out)
         let session = try PipelineSession(outputDirectory: directory.path, registry: .shared)
-        let table = try session.writeSweep(try directory.readPlan(), spec: try SweepSpec.read(directory), executor: "(re-rendered)",
-                                           command: CommandLine.arguments.dropFirst().joined(separator: " "))
+        let table = try session.rewriteSweep(try directory.readPlan(), spec: try SweepSpec.read(directory),
+                                             command: CommandLine.arguments.dropFirst().joined(separator: " "))
         print("sweep: \(table.points.count) points x \(table.seeds.count) seeds; \(directory.file("sweep.md"))")
     }
 }

@@ -202,5 +202,15 @@ final class ExecutorCLITests: CLITestCase {
         XCTAssertEqual(computed.count, plan.stages.count, run.stderr)
         XCTAssertEqual(Set(computed), Set(plan.stages.map(\.name)))
         XCTAssertEqual(computed.filter { $0 == "robust-cnn-small-s0" }.count, 1)
+
+        // `sweep report` re-renders the page but keeps the sweep's command and how it ran.
+        let command = "sweep robust-features --preset smoke --grid set_epochs=1,2 --seeds 0 --set robust_evaluation=pgd --threads 2 --out \(out)"
+        let ran = try String(contentsOfFile: out + "/sweep.md", encoding: .utf8)
+        XCTAssertTrue(ran.contains("on the `local` executor: \(plan.stages.count) distinct stages"), ran)
+        XCTAssertTrue(ran.contains("Command: `brittle \(command)`\n"), ran)
+        assertSuccess(try brittle(["sweep", "report", out]))
+        let again = try String(contentsOfFile: out + "/sweep.md", encoding: .utf8)
+        XCTAssertTrue(again.contains("on the `local` executor: \(plan.stages.count) distinct stages"), again)
+        XCTAssertTrue(again.contains("Command: `brittle \(command)` (this page re-rendered from its finished stages by `brittle sweep report \(out)`)"), again)
     }
 }

@@ -55,7 +55,9 @@ public enum SweepReport {
             }
             if let sec = e.seconds, sec.isFinite { md += ", in \(formatDuration(sec))" }
         }
-        md += ".\n\nCommand: `brittle \(command)`\n\n"
+        md += ".\n\nCommand: `brittle \(command)`"
+        if let r = t.execution?.rerenderedBy { md += " (this page re-rendered from its finished stages by `brittle \(r)`)" }
+        md += "\n\n"
         md += "Each cell summarises one grid point over its seeds: the mean, the range (min–max), a 95% Student-t interval of the mean when n >= 3, "
         md += "and n, the seeds that measured the figure. Accuracies are in percent on the original test set; robust accuracy is L2 PGD at the point's `headline_epsilon`"
         let eps = Set(t.headlineEpsilons.filter(\.isFinite))

@@ -12,6 +12,9 @@ public struct SweepSpec: Codable, Sendable {
     public var seeds: [UInt64]
     /// For each planned run (in plan order): its grid point's index and its seed.
     public var runs: [SweepRunRef]
+    /// The `brittle` arguments that planned the sweep (nil in sweep directories from before it
+    /// was recorded), kept for `brittle sweep report`.
+    public var command: String?
 
     public struct SweepRunRef: Codable, Sendable {
         public var point: Int
@@ -50,20 +53,42 @@ extension PipelineSession {
         return (plan, spec)
     }
 
+    /// `brittle sweep report`: the table again from the finished stages, keeping the sweep's own
+    /// command (sweep-grid.json) and how it ran (the earlier sweep.json, when a run wrote one),
+    /// and saying it was re-rendered by `command`.
+    @discardableResult
+    public func rewriteSweep(_ plan: ReproductionPlan, spec: SweepSpec, command: String) throws -> SweepTable {
+        let earlier = FileManager.default.contents(atPath: directory.file("sweep.json")).flatMap { try? SweepTable.decode($0) }
+        if var execution = earlier?.execution, execution.executor != Self.rerendered {
+            execution.rerenderedBy = command
+            let table = try sweepTable(plan, spec: spec, execution: execution)
+            try SweepReport.write(table, to: directory.path, command: spec.command ?? command)
+            return table
+        }
+        return try writeSweep(plan, spec: spec, executor: Self.rerendered, command: spec.command ?? command, rerenderedBy: command)
+    }
+
+    /// The executor named in a table no run wrote (a sweep submitted without waiting).
+    static let rerendered = "(re-rendered)"
+
     /// The sweep table from the finished stages (a partial sweep leaves out unfinished runs'
     /// missing figures), written with its report and figures into the run directory.
     @discardableResult
     public func writeSweep(_ plan: ReproductionPlan, spec: SweepSpec, executor: String, outcome: ExecutionOutcome? = nil,
-                           seconds: Double? = nil, command: String) throws -> SweepTable {
-        var runs: [SweepRun] = []
-        for (run, ref) in zip(plan.runs, spec.runs) {
-            let results = try self.results(run, plan: plan, outcome: outcome)
-            runs.append(SweepRun(point: spec.grid.points[ref.point], seed: ref.seed, results: results))
-        }
+                           seconds: Double? = nil, command: String, rerenderedBy: String? = nil) throws -> SweepTable {
         let cached = plan.stages.filter { directory.cache.isFinished($0) && !(outcome?.ran.contains($0.key) ?? false) }.count
-        let table = SweepTable(grid: spec.grid, experiment: spec.experiment, seeds: spec.seeds, runs: runs,
-                               execution: SweepExecution(executor: executor, stages: plan.stages.count, cachedStages: cached, seconds: seconds))
+        let table = try sweepTable(plan, spec: spec, outcome: outcome, execution: SweepExecution(
+            executor: executor, stages: plan.stages.count, cachedStages: cached, seconds: seconds, rerenderedBy: rerenderedBy))
         try SweepReport.write(table, to: directory.path, command: command)
         return table
+    }
+
+    private func sweepTable(_ plan: ReproductionPlan, spec: SweepSpec, outcome: ExecutionOutcome? = nil,
+                            execution: SweepExecution) throws -> SweepTable {
+        var runs: [SweepRun] = []
+        for (run, ref) in zip(plan.runs, spec.runs) {
+            runs.append(SweepRun(point: spec.grid.points[ref.point], seed: ref.seed, results: try results(run, plan: plan, outcome: outcome)))
+        }
+        return SweepTable(grid: spec.grid, experiment: spec.experiment, seeds: spec.seeds, runs: runs, execution: execution)
     }
 }

@@ -31,12 +31,15 @@ public struct SweepExecution: Codable, Equatable, Sendable {
     public var cachedStages: Int?
     /// Wall-clock seconds of the whole sweep.
     public var seconds: Double?
+    /// The `brittle sweep report` arguments that re-rendered this table (nil: written by the run).
+    public var rerenderedBy: String?
     /// How a sweep ran.
-    public init(executor: String, stages: Int? = nil, cachedStages: Int? = nil, seconds: Double? = nil) {
+    public init(executor: String, stages: Int? = nil, cachedStages: Int? = nil, seconds: Double? = nil, rerenderedBy: String? = nil) {
         self.executor = executor
         self.stages = stages
         self.cachedStages = cachedStages
         self.seconds = seconds
+        self.rerenderedBy = rerenderedBy
     }
 }
 
