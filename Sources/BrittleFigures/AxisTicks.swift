@@ -48,8 +48,11 @@ public struct AxisTicks: Equatable, Sendable {
         return nice * power
     }
 
-    /// Decimals needed to tell ticks apart: none for steps >= 1, one for 0.1 or 0.2 or 0.5, ...
-    public var fractionDigits: Int { logarithmic ? 0 : max(0, -Int((log10(step) + 1e-9).rounded(.down))) }
+    /// Decimals needed to tell ticks apart: none for steps >= 1, one for 0.1 or 0.2 or 0.5, ...;
+    /// on a logarithmic axis, what its smallest tick needs (each label uses its own).
+    public var fractionDigits: Int {
+        logarithmic ? values.map(AxisTicks.logDecimals).max() ?? 0 : max(0, -Int((log10(step) + 1e-9).rounded(.down)))
+    }
 
     /// `value` formatted with `fractionDigits` decimals, with a typographic minus ("−0.5");
     /// "-0" is shown as "0".

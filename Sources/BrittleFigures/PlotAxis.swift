@@ -78,14 +78,20 @@ public enum AxisScale: String, Sendable, Equatable {
 /// Linear map from a data interval onto a pixel interval (which may run backwards, as y does);
 /// with `logarithmic`, linear in log10 of the data (`domain` still in data units).
 struct LinearScale {
-    var domain: (Double, Double)
-    var pixels: (Double, Double)
-    var logarithmic = false
+    /// The domain's ends in the mapped units (log10 of them on a logarithmic scale).
+    private let ends: (Double, Double)
+    private let pixels: (Double, Double)
+    private let logarithmic: Bool
+
+    init(domain: (Double, Double), pixels: (Double, Double), logarithmic: Bool = false) {
+        self.ends = logarithmic ? (log10(domain.0), log10(domain.1)) : domain
+        self.pixels = pixels
+        self.logarithmic = logarithmic
+    }
 
     func callAsFunction(_ v: Double) -> Double {
-        let (a, b, x) = logarithmic ? (log10(domain.0), log10(domain.1), log10(v)) : (domain.0, domain.1, v)
-        let span = b - a
-        let t = span == 0 ? 0.5 : (x - a) / span
+        let span = ends.1 - ends.0
+        let t = span == 0 ? 0.5 : ((logarithmic ? log10(v) : v) - ends.0) / span
         return pixels.0 + t * (pixels.1 - pixels.0)
     }
 }

@@ -317,6 +317,7 @@ final class FigureTests: XCTestCase {
         let eps = AxisTicks.logarithmic(covering: 0.6, 8)
         XCTAssertEqual([eps.lower, eps.upper], [0.5, 10], "out to the next 1-2-5 value")
         XCTAssertEqual(eps.values.map(eps.label), ["0.5", "1", "2", "5", "10"])
+        XCTAssertEqual([sizes.fractionDigits, eps.fractionDigits], [0, 1], "what the smallest tick needs")
         let wide = AxisTicks.logarithmic(covering: 0.001, 100)
         XCTAssertEqual(wide.values.map(wide.label), ["0.001", "0.01", "0.1", "1", "10", "100"], "decades only past three")
         XCTAssertEqual(AxisTicks.logarithmic(within: 3, 4.5).values, [3, 4.5], "a range inside one gap keeps its ends")

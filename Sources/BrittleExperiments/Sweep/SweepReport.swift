@@ -161,12 +161,9 @@ public enum SweepReport {
         return hi / lo >= 10
     }
 
-    /// `padded` on a logarithmic axis: the ends move out by 6% of the span of the logarithms.
+    /// `padded` on a logarithmic axis: the same padding of the values' logarithms.
     static func paddedLogarithmic(_ values: [Double]) -> ClosedRange<Double>? {
-        let v = values.filter { $0.isFinite && $0 > 0 }
-        guard let lo = v.min(), let hi = v.max() else { return nil }
-        let factor = hi > lo ? pow(hi / lo, 0.06) : 1.1
-        return (lo / factor)...(hi * factor)
+        padded(values.filter { $0 > 0 }.map(log10)).map { pow(10, $0.lowerBound)...pow(10, $0.upperBound) }
     }
 
     /// The finite values' range grown by 6% of its span at each end, so points and bars at the

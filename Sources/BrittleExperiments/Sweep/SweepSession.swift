@@ -59,13 +59,10 @@ extension PipelineSession {
     @discardableResult
     public func rewriteSweep(_ plan: ReproductionPlan, spec: SweepSpec, command: String) throws -> SweepTable {
         let earlier = FileManager.default.contents(atPath: directory.file("sweep.json")).flatMap { try? SweepTable.decode($0) }
-        if var execution = earlier?.execution, execution.executor != Self.rerendered {
-            execution.rerenderedBy = command
-            let table = try sweepTable(plan, spec: spec, execution: execution)
-            try SweepReport.write(table, to: directory.path, command: spec.command ?? command)
-            return table
-        }
-        return try writeSweep(plan, spec: spec, executor: Self.rerendered, command: spec.command ?? command, rerenderedBy: command)
+        var execution = earlier?.execution.flatMap { $0.executor == Self.rerendered ? nil : $0 }
+            ?? self.execution(plan, executor: Self.rerendered)
+        execution.rerenderedBy = command
+        return try write(plan, spec: spec, execution: execution, command: spec.command ?? command)
     }
 
     /// The executor named in a table no run wrote (a sweep submitted without waiting).
@@ -75,20 +72,26 @@ extension PipelineSession {
     /// missing figures), written with its report and figures into the run directory.
     @discardableResult
     public func writeSweep(_ plan: ReproductionPlan, spec: SweepSpec, executor: String, outcome: ExecutionOutcome? = nil,
-                           seconds: Double? = nil, command: String, rerenderedBy: String? = nil) throws -> SweepTable {
-        let cached = plan.stages.filter { directory.cache.isFinished($0) && !(outcome?.ran.contains($0.key) ?? false) }.count
-        let table = try sweepTable(plan, spec: spec, outcome: outcome, execution: SweepExecution(
-            executor: executor, stages: plan.stages.count, cachedStages: cached, seconds: seconds, rerenderedBy: rerenderedBy))
-        try SweepReport.write(table, to: directory.path, command: command)
-        return table
+                           seconds: Double? = nil, command: String) throws -> SweepTable {
+        try write(plan, spec: spec, outcome: outcome,
+                  execution: execution(plan, executor: executor, outcome: outcome, seconds: seconds), command: command)
     }
 
-    private func sweepTable(_ plan: ReproductionPlan, spec: SweepSpec, outcome: ExecutionOutcome? = nil,
-                            execution: SweepExecution) throws -> SweepTable {
+    /// How the graph ran: its stages, and those found finished before `outcome` ran any.
+    private func execution(_ plan: ReproductionPlan, executor: String, outcome: ExecutionOutcome? = nil,
+                           seconds: Double? = nil) -> SweepExecution {
+        let cached = plan.stages.filter { directory.cache.isFinished($0) && !(outcome?.ran.contains($0.key) ?? false) }.count
+        return SweepExecution(executor: executor, stages: plan.stages.count, cachedStages: cached, seconds: seconds)
+    }
+
+    private func write(_ plan: ReproductionPlan, spec: SweepSpec, outcome: ExecutionOutcome? = nil,
+                       execution: SweepExecution, command: String) throws -> SweepTable {
         var runs: [SweepRun] = []
         for (run, ref) in zip(plan.runs, spec.runs) {
             runs.append(SweepRun(point: spec.grid.points[ref.point], seed: ref.seed, results: try results(run, plan: plan, outcome: outcome)))
         }
-        return SweepTable(grid: spec.grid, experiment: spec.experiment, seeds: spec.seeds, runs: runs, execution: execution)
+        let table = SweepTable(grid: spec.grid, experiment: spec.experiment, seeds: spec.seeds, runs: runs, execution: execution)
+        try SweepReport.write(table, to: directory.path, command: command)
+        return table
     }
 }
